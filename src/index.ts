@@ -1,0 +1,26 @@
+/**
+ * resource-store: an embeddable, event-driven store for Kubernetes-style resources and their
+ * relationships. This file is the package's public surface; everything else is internal.
+ */
+export { openStore, ResourceStore, DEFAULT_MAX_DATA_BYTES, MAX_LIST_LIMIT } from './store/resource-store.js';
+export type { StoreOptions } from './store/resource-store.js';
+export type { CacheOptions } from './store/read-cache.js';
+export { StoreError, isStoreError, ERROR_CODES } from './store/errors.js';
+export type { ErrorCode, StoreErrorDetails } from './store/errors.js';
+export { JSON_TYPE_URL } from './store/resource-codec.js';
+export { parseLabelSelector, matchesSelector } from './indices/label-selector.js';
+export type { LabelSelector, Requirement, SetRequirement } from './indices/label-selector.js';
+export type {
+  AnyMessage,
+  BatchOperation,
+  DeleteOptions,
+  JsonObject,
+  ListQuery,
+  ListResult,
+  RefInput,
+  Resource,
+  ResourceData,
+  ResourceInput,
+  ResourceRef,
+  TypeDescriptor,
+} from './store/types.js';

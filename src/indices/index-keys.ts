@@ -1,0 +1,92 @@
+/**
+ * The secondary index layouts and their maintenance: one key per entry, empty values.
+ *
+ * - `/idx-ns/{namespace}/{group}/{version}/{kind}/{name}`: every resource of a namespace, across types.
+ * - `/idx-label/{key}/{value}/{group}/{version}/{kind}/{namespace}/{name}`: every resource with a
+ *   label, so `key=value` (optionally narrowed to a type, or a type in a namespace) is one prefix
+ *   scan, and `key` (exists) is a scan of `/idx-label/{key}/`.
+ * The type and type + namespace indices are the primary keys themselves (see resource-keys.ts).
+ * An entry never holds a list, so a write costs the same in a store of 1k or 10M resources; an
+ * update writes and deletes only the entries whose label or namespace changed.
+ */
+import { decodeKey, encodeKey } from '../store/key-codec.js';
+import type { ResourceRef, TypeDescriptor } from '../store/types.js';
+
+export const NAMESPACE_SECTION = 'idx-ns';
+export const LABEL_SECTION = 'idx-label';
+
+const EMPTY = new Uint8Array(0);
+
+/** The value of every index entry. */
+export const INDEX_VALUE = EMPTY;
+
+/** A resource's entry in the namespace index. */
+export function namespaceIndexKey(ref: ResourceRef): string {
+  return encodeKey(NAMESPACE_SECTION, ref.namespace, ref.group, ref.version, ref.kind, ref.name);
+}
+
+/** A resource's entry in the label index for one label. */
+export function labelIndexKey(key: string, value: string, ref: ResourceRef): string {
+  return encodeKey(LABEL_SECTION, key, value, ref.group, ref.version, ref.kind, ref.namespace, ref.name);
+}
+
+/** The prefix of the namespace index for one namespace. */
+export function namespacePrefix(namespace: string): string {
+  return encodeKey(NAMESPACE_SECTION, namespace);
+}
+
+/**
+ * The prefix of the label index for `key`, `key=value`, `key=value` within a type, or within a
+ * type and namespace: each narrower prefix is a smaller scan.
+ */
+export function labelPrefix(key: string, value?: string, type?: Required<TypeDescriptor>, namespace?: string): string {
+  const fields = [key];
+  if (value !== undefined) {
+    fields.push(value);
+    if (type !== undefined) {
+      fields.push(type.group, type.version, type.kind);
+      if (namespace !== undefined) fields.push(namespace);
+    }
+  }
+  return encodeKey(LABEL_SECTION, ...fields);
+}
+
+/** The ref an index entry points at. */
+export function refOfIndexKey(indexKey: string): ResourceRef {
+  const { section, fields } = decodeKey(indexKey);
+  if (section === NAMESPACE_SECTION) {
+    const [namespace, group, version, kind, name] = fields as [string, string, string, string, string];
+    return { group, version, kind, namespace, name };
+  }
+  if (section === LABEL_SECTION) {
+    const [, , group, version, kind, namespace, name] = fields as string[] as [string, string, string, string, string, string, string];
+    return { group, version, kind, namespace, name };
+  }
+  throw new Error(`not an index key: section ${section}`);
+}
+
+/** Every index entry of a resource with this ref and these labels. */
+export function indexEntries(ref: ResourceRef, labels: Readonly<Record<string, string>>): string[] {
+  const entries = [namespaceIndexKey(ref)];
+  for (const [key, value] of Object.entries(labels)) entries.push(labelIndexKey(key, value, ref));
+  return entries;
+}
+
+/** The index entries to write and delete when a resource's labels change from `before` to `after`. */
+export function labelIndexChanges(
+  ref: ResourceRef,
+  before: Readonly<Record<string, string>>,
+  after: Readonly<Record<string, string>>,
+): { puts: string[]; dels: string[] } {
+  const own = (labels: Readonly<Record<string, string>>, key: string): string | undefined =>
+    Object.hasOwn(labels, key) ? labels[key] : undefined;
+  const puts: string[] = [];
+  const dels: string[] = [];
+  for (const [key, value] of Object.entries(before)) {
+    if (own(after, key) !== value) dels.push(labelIndexKey(key, value, ref));
+  }
+  for (const [key, value] of Object.entries(after)) {
+    if (own(before, key) !== value) puts.push(labelIndexKey(key, value, ref));
+  }
+  return { puts, dels };
+}

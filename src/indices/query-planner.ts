@@ -1,0 +1,74 @@
+/**
+ * Query planning for `list`: which prefix scans answer a query, and the test every candidate
+ * must pass. A query's cost follows the entries its scans read, so the planner picks the
+ * narrowest scan the indices allow:
+ * 1. a label equality or `in` requirement: one label-index scan per value, narrowed to the type
+ *    and namespace when the query names them (`/idx-label/app/web/apps/v1/Deployment/prod/`);
+ * 2. else a type: the primary keys of the type, or of the type in the namespace;
+ * 3. else a label `exists` requirement: the label-index scan of that key;
+ * 4. else a namespace: the namespace index;
+ * 5. else every resource.
+ * Requirements the scan does not answer (`!=`, `notin`, `!key`, a second equality) are checked on
+ * each candidate; those are the only queries whose cost can exceed their answer.
+ */
+import { ALL_RESOURCES_PREFIX, typePrefix } from '../store/resource-keys.js';
+import type { ResourceRef, TypeDescriptor } from '../store/types.js';
+import { labelPrefix, namespacePrefix } from './index-keys.js';
+import { formatSelector, matchesSelector, type LabelSelector, type SetRequirement } from './label-selector.js';
+
+/** A validated list query. */
+export interface NormalizedQuery {
+  readonly type?: Required<TypeDescriptor>;
+  readonly namespace?: string;
+  readonly selector: LabelSelector;
+}
+
+/** One prefix scan: of primary keys (values are resources) or of an index (keys name resources). */
+export interface Scan {
+  readonly source: 'primary' | 'index';
+  readonly prefix: string;
+}
+
+/** How a query is answered. */
+export interface QueryPlan {
+  readonly scans: readonly Scan[];
+  /** The canonical form of the query, which continue tokens fingerprint. */
+  readonly canonical: readonly unknown[];
+}
+
+function drivingEquality(selector: LabelSelector): SetRequirement | undefined {
+  let best: SetRequirement | undefined;
+  for (const req of selector.requirements) {
+    if (req.op === 'in' && req.values.length > 0 && (best === undefined || req.values.length < best.values.length)) {
+      best = req;
+    }
+  }
+  return best;
+}
+
+/** Plans a query (see the module comment for the order of preference). */
+export function planQuery(query: NormalizedQuery): QueryPlan {
+  const { type, namespace, selector } = query;
+  const canonical = [type?.group, type?.version, type?.kind, namespace, formatSelector(selector)];
+  const equality = drivingEquality(selector);
+  if (equality) {
+    const scans = equality.values.map((value) => ({
+      source: 'index' as const,
+      prefix: labelPrefix(equality.key, value, type, type === undefined ? undefined : namespace),
+    }));
+    return { scans, canonical };
+  }
+  if (type) return { scans: [{ source: 'primary', prefix: typePrefix(type, namespace) }], canonical };
+  const exists = selector.requirements.find((req) => req.op === 'exists');
+  if (exists) return { scans: [{ source: 'index', prefix: labelPrefix(exists.key) }], canonical };
+  if (namespace !== undefined) return { scans: [{ source: 'index', prefix: namespacePrefix(namespace) }], canonical };
+  return { scans: [{ source: 'primary', prefix: ALL_RESOURCES_PREFIX }], canonical };
+}
+
+/** True when a resource with this ref and labels answers the query. */
+export function matchesQuery(query: NormalizedQuery, ref: ResourceRef, labels: Readonly<Record<string, string>>): boolean {
+  const { type, namespace } = query;
+  if (type && (ref.kind !== type.kind || ref.version !== type.version || ref.group !== type.group)) return false;
+  if (namespace !== undefined && ref.namespace !== namespace) return false;
+  return matchesSelector(query.selector, labels);
+}

@@ -1,0 +1,93 @@
+/**
+ * The storage engine boundary: the one narrow interface everything above storage is written
+ * against, so that a shared engine (etcd, whose Txn compares and revisions fit it exactly, or
+ * PostgreSQL) could later replace LevelDB without touching indices, relations or events.
+ *
+ * An engine offers ordered string keys with byte values, point reads, range scans, snapshots, and
+ * one kind of write: *preconditions + puts + deletes (+ counter deltas)*, committed atomically at
+ * the next store-wide revisions. The engine checks a write's preconditions when it commits it, so
+ * nothing above it relies on a read made earlier still holding.
+ */
+
+/** A key that must hold exactly `value` (or be absent, when `value` is undefined) for a write to commit. */
+export interface Precondition {
+  readonly key: string;
+  readonly value: Uint8Array | undefined;
+}
+
+/** One atomic write. */
+export interface EngineWrite {
+  /** Every one must hold at commit time, or the write fails with PreconditionFailed and nothing of it lands. */
+  readonly checks: readonly Precondition[];
+  readonly puts: ReadonlyArray<readonly [key: string, value: Uint8Array]>;
+  readonly dels: readonly string[];
+  /** Named counters to move by a delta (e.g. resources per type), applied in commit order. */
+  readonly counters: ReadonlyArray<readonly [key: string, delta: number]>;
+  /** How many store revisions the write takes: one per change it makes (0 for none). */
+  readonly changes: number;
+  /** Puts whose content depends on the revisions the write takes (the change log), given the first. */
+  readonly atRevision?: (firstRevision: number) => ReadonlyArray<readonly [key: string, value: Uint8Array]>;
+  /**
+   * Called synchronously once the write has landed, in commit order, before any later write's
+   * hook and before the committing caller resumes: where caches and event routers learn of it.
+   */
+  readonly onCommit?: (result: CommitResult) => void;
+}
+
+/** What a committed write was given. */
+export interface CommitResult {
+  /** The first revision the write took; with `changes` 0, the store's revision at commit. */
+  readonly firstRevision: number;
+  /** The last revision the write took (= firstRevision + changes - 1, or the store's revision). */
+  readonly lastRevision: number;
+}
+
+/** The reason a write did not commit: `checks[index]` did not hold. */
+export class PreconditionFailed extends Error {
+  constructor(readonly index: number) {
+    super(`precondition ${index} did not hold`);
+  }
+}
+
+/** A consistent read view: reads through it see the store as of one instant. */
+export interface EngineSnapshot {
+  close(): Promise<void>;
+}
+
+/** Options of a range scan. */
+export interface ScanOptions {
+  readonly gte?: string;
+  readonly gt?: string;
+  readonly lt: string;
+  readonly limit?: number;
+  readonly snapshot?: EngineSnapshot;
+  /** Read-ahead in bytes; larger for long scans, small for short pages. */
+  readonly readAheadBytes?: number;
+}
+
+/** The engine interface (see the module comment). */
+export interface Engine {
+  /** The last committed revision. */
+  readonly revision: number;
+  /** True for an engine that keeps its data on disk. */
+  readonly durable: boolean;
+  get(key: string, snapshot?: EngineSnapshot): Promise<Uint8Array | undefined>;
+  getMany(keys: readonly string[], snapshot?: EngineSnapshot): Promise<Array<Uint8Array | undefined>>;
+  /** Entries of a range in key order, in chunks. */
+  scan(options: ScanOptions): AsyncIterable<ReadonlyArray<readonly [string, Uint8Array]>>;
+  /** Keys of a range in key order, in chunks. */
+  scanKeys(options: ScanOptions): AsyncIterable<readonly string[]>;
+  snapshot(): EngineSnapshot;
+  /** The revision a snapshot saw: every commit up to it and none after. */
+  revisionAt(snapshot: EngineSnapshot): Promise<number>;
+  /** Commits a write; rejects with PreconditionFailed when a check does not hold. */
+  commit(write: EngineWrite): Promise<CommitResult>;
+  /** The current value of a counter (as of the last commit). */
+  counter(key: string): number;
+  /** Every counter, as of the last commit. */
+  counters(): ReadonlyMap<string, number>;
+  /** Bytes the data takes: on disk, the files' sizes; in memory, keys and values. */
+  storageBytes(): Promise<number>;
+  /** Waits for queued writes, then closes. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,71 @@
+/**
+ * The key codec: turns a section name and a tuple of string fields into one storage key, and back.
+ *
+ * A key is `section NUL field1' NUL field2' NUL ...`, where each field' is the field with NUL
+ * written as `\x01\x01` and `\x01` as `\x01\x02`. Every field is followed by its NUL terminator,
+ * so the codec is:
+ * - injective: the escaping is reversible and the terminators mark where each field ends;
+ * - order-preserving: in the UTF-8 byte order LevelDB sorts by, keys sort as their tuples do
+ *   (field by field, each by code point), because the terminator sorts before every character a
+ *   field can hold and the escapes keep their characters' order;
+ * - prefix-safe: the prefix of namespace `a` ends in `a NUL`, so it can never match namespace `ab`.
+ * Fields stay readable text; `formatKey` prints a key with `/` between its parts for people.
+ * Strings must be well-formed UTF-16 (the store validates that before keys are made): a lone
+ * surrogate has no UTF-8 form, so it could not be stored faithfully.
+ */
+
+const TERMINATOR = '\x00';
+const ESCAPE = '\x01';
+const NEEDS_ESCAPE = /[\x00\x01]/;
+
+function escapeField(field: string): string {
+  if (!NEEDS_ESCAPE.test(field)) return field;
+  return field.replace(/[\x00\x01]/g, (c) => (c === TERMINATOR ? '\x01\x01' : '\x01\x02'));
+}
+
+/** Encodes `section` and `fields` as one key. Each part is terminated, so the result is also a prefix. */
+export function encodeKey(section: string, ...fields: readonly string[]): string {
+  let key = section + TERMINATOR;
+  for (const field of fields) key += escapeField(field) + TERMINATOR;
+  return key;
+}
+
+/**
+ * The range of every key that starts with `prefix` (itself made by `encodeKey`): from the prefix
+ * up to, not including, the prefix with its last terminator raised by one.
+ */
+export function prefixRange(prefix: string): { gte: string; lt: string } {
+  return { gte: prefix, lt: prefix.slice(0, -1) + ESCAPE };
+}
+
+/** Decodes a key into its section and fields. Throws on a key the codec could not have made. */
+export function decodeKey(key: string): { section: string; fields: string[] } {
+  const sectionEnd = key.indexOf(TERMINATOR);
+  if (sectionEnd < 0) throw new Error('key has no section terminator');
+  const fields: string[] = [];
+  let field = '';
+  for (let i = sectionEnd + 1; i < key.length; i++) {
+    const c = key[i];
+    if (c === TERMINATOR) {
+      fields.push(field);
+      field = '';
+    } else if (c === ESCAPE) {
+      const next = key[++i];
+      if (next === '\x01') field += TERMINATOR;
+      else if (next === '\x02') field += ESCAPE;
+      else throw new Error(`bad escape at ${i} in key`);
+    } else {
+      field += c;
+    }
+  }
+  if (field !== '') throw new Error('key does not end with a terminator');
+  return { section: key.slice(0, sectionEnd), fields };
+}
+
+/** A key as people read it: `/section/field1/field2`, with `/`, `%` and control characters as `%NN`. */
+export function formatKey(key: string): string {
+  const { section, fields } = decodeKey(key);
+  const show = (s: string): string =>
+    s.replace(/[\x00-\x1f\x7f%/]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return '/' + [section, ...fields].map(show).join('/');
+}

@@ -1,0 +1,316 @@
+/**
+ * The LevelDB engine: the engine boundary over abstract-level, on disk with classic-level when a
+ * path is given, in memory with memory-level when not.
+ *
+ * Writes go through one committer with group commit: writes that arrive while a batch is being
+ * written wait in a queue and are taken together as the next batch. For each write, in arrival
+ * order, the committer checks its preconditions against the store as it will be (what is on disk
+ * plus the earlier writes of the same group), gives it its revisions, applies its counter deltas,
+ * and adds its puts and deletes to the batch; a write whose check fails is rejected alone. The
+ * batch carries the new revision and counter values, so data, indices, counters and revision are
+ * always written together, in one LevelDB batch. Reads of single keys use `getSync`, which costs a
+ * tenth of an awaited `get` and needs no thread-pool round trip.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AbstractLevel, AbstractSnapshot } from 'abstract-level';
+import { ClassicLevel } from 'classic-level';
+import { MemoryLevel } from 'memory-level';
+import { StoreError } from './errors.js';
+import { decodeKey, encodeKey, prefixRange } from './key-codec.js';
+import {
+  PreconditionFailed,
+  type CommitResult,
+  type Engine,
+  type EngineSnapshot,
+  type EngineWrite,
+  type ScanOptions,
+} from './engine.js';
+
+type Db = AbstractLevel<string | Uint8Array, string, Uint8Array>;
+
+const REVISION_KEY = encodeKey('meta', 'revision');
+const COUNTER_SECTION = 'counter';
+const MAX_GROUP = 4096;
+const SCAN_CHUNK = 512;
+
+/** Options of the LevelDB engine. */
+export interface LevelEngineOptions {
+  /** Directory of an on-disk store; in memory when absent. */
+  readonly path?: string;
+  /** fsync each batch before acknowledging it (survives power loss, not only a process crash). */
+  readonly sync?: boolean;
+}
+
+interface Pending {
+  readonly write: EngineWrite;
+  readonly resolve: (result: CommitResult) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+function encodeNumber(n: number): Uint8Array {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setFloat64(0, n);
+  return bytes;
+}
+
+function decodeNumber(bytes: Uint8Array | undefined, what: string): number {
+  if (bytes === undefined) return 0;
+  if (bytes.byteLength !== 8) throw new StoreError('CORRUPTED', `${what} is not an 8-byte number`);
+  return new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0);
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
+}
+
+function counterKey(name: string): string {
+  return encodeKey(COUNTER_SECTION, name);
+}
+
+class LevelSnapshot implements EngineSnapshot {
+  constructor(readonly inner: AbstractSnapshot) {}
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+function inner(snapshot: EngineSnapshot | undefined): { snapshot?: AbstractSnapshot } {
+  return snapshot === undefined ? {} : { snapshot: (snapshot as LevelSnapshot).inner };
+}
+
+/** Opens the LevelDB engine. Fails with LOCKED when another process (or store) holds the path. */
+export async function openLevelEngine(options: LevelEngineOptions = {}): Promise<Engine> {
+  const db: Db =
+    options.path === undefined
+      ? new MemoryLevel<string, Uint8Array>({ keyEncoding: 'utf8', valueEncoding: 'view' })
+      : new ClassicLevel<string, Uint8Array>(options.path, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  try {
+    await db.open();
+  } catch (cause) {
+    const code = (cause as { cause?: { code?: string }; code?: string }).cause?.code;
+    if (code === 'LEVEL_LOCKED') {
+      throw new StoreError('LOCKED', `store path ${options.path} is locked by another process or open store`, { cause });
+    }
+    throw new StoreError('INTERNAL', `cannot open store at ${options.path ?? '(memory)'}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  const engine = new LevelEngine(db, options);
+  await engine.load();
+  return engine;
+}
+
+class LevelEngine implements Engine {
+  readonly #db: Db;
+  readonly #path: string | undefined;
+  readonly #sync: boolean;
+  readonly #counters = new Map<string, number>();
+  #revision = 0;
+  #queue: Pending[] = [];
+  #draining: Promise<void> | undefined;
+  #closed = false;
+  #memoryBytes = 0;
+
+  constructor(db: Db, options: LevelEngineOptions) {
+    this.#db = db;
+    this.#path = options.path;
+    this.#sync = options.sync ?? false;
+  }
+
+  /** Reads the revision and the counters: a handful of keys, never a scan of the data. */
+  async load(): Promise<void> {
+    this.#revision = decodeNumber(this.#db.getSync(REVISION_KEY), 'the store revision');
+    for await (const chunk of this.scan(prefixRange(encodeKey(COUNTER_SECTION)))) {
+      for (const [key, value] of chunk) {
+        const name = decodeKey(key).fields[0] ?? '';
+        this.#counters.set(name, decodeNumber(value, `counter ${name}`));
+      }
+    }
+  }
+
+  get revision(): number {
+    return this.#revision;
+  }
+
+  get durable(): boolean {
+    return this.#path !== undefined;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
+  }
+
+  async get(key: string, snapshot?: EngineSnapshot): Promise<Uint8Array | undefined> {
+    this.#assertOpen();
+    return this.#db.getSync(key, inner(snapshot));
+  }
+
+  async getMany(keys: readonly string[], snapshot?: EngineSnapshot): Promise<Array<Uint8Array | undefined>> {
+    this.#assertOpen();
+    const options = inner(snapshot);
+    return keys.map((key) => this.#db.getSync(key, options));
+  }
+
+  async *scan(options: ScanOptions): AsyncIterable<ReadonlyArray<readonly [string, Uint8Array]>> {
+    this.#assertOpen();
+    const iterator = this.#db.iterator({ ...this.#range(options), ...inner(options.snapshot) });
+    try {
+      for (;;) {
+        const chunk = await iterator.nextv(SCAN_CHUNK);
+        if (chunk.length === 0) return;
+        yield chunk as Array<[string, Uint8Array]>;
+      }
+    } finally {
+      await iterator.close();
+    }
+  }
+
+  async *scanKeys(options: ScanOptions): AsyncIterable<readonly string[]> {
+    this.#assertOpen();
+    const iterator = this.#db.keys({ ...this.#range(options), ...inner(options.snapshot) });
+    try {
+      for (;;) {
+        const chunk = await iterator.nextv(SCAN_CHUNK);
+        if (chunk.length === 0) return;
+        yield chunk;
+      }
+    } finally {
+      await iterator.close();
+    }
+  }
+
+  #range(options: ScanOptions): Record<string, unknown> {
+    const range: Record<string, unknown> = { lt: options.lt };
+    if (options.gt !== undefined) range.gt = options.gt;
+    else if (options.gte !== undefined) range.gte = options.gte;
+    if (options.limit !== undefined) range.limit = options.limit;
+    if (options.readAheadBytes !== undefined) range.highWaterMarkBytes = options.readAheadBytes;
+    return range;
+  }
+
+  snapshot(): EngineSnapshot {
+    this.#assertOpen();
+    return new LevelSnapshot(this.#db.snapshot());
+  }
+
+  async revisionAt(snapshot: EngineSnapshot): Promise<number> {
+    return decodeNumber(this.#db.getSync(REVISION_KEY, inner(snapshot)), 'the store revision');
+  }
+
+  counter(key: string): number {
+    return this.#counters.get(key) ?? 0;
+  }
+
+  counters(): ReadonlyMap<string, number> {
+    return this.#counters;
+  }
+
+  commit(write: EngineWrite): Promise<CommitResult> {
+    if (this.#closed) return Promise.reject(new StoreError('CLOSED', 'the store is closed'));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ write, resolve, reject });
+      this.#draining ??= this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const group = this.#queue.splice(0, MAX_GROUP);
+        await this.#commitGroup(group);
+      }
+    } finally {
+      this.#draining = undefined;
+    }
+  }
+
+  async #commitGroup(group: Pending[]): Promise<void> {
+    const overlay = new Map<string, Uint8Array | undefined>();
+    const counters = new Map<string, number>();
+    const current = (key: string): Uint8Array | undefined =>
+      overlay.has(key) ? overlay.get(key) : this.#db.getSync(key);
+    const ops: Array<{ type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }> = [];
+    const accepted: Array<{ pending: Pending; result: CommitResult }> = [];
+    let revision = this.#revision;
+    let bytesDelta = 0;
+    const trackBytes = this.#path === undefined;
+
+    for (const pending of group) {
+      const { write } = pending;
+      const failed = write.checks.findIndex((check) => !sameBytes(current(check.key), check.value));
+      if (failed >= 0) {
+        pending.reject(new PreconditionFailed(failed));
+        continue;
+      }
+      const first = revision + 1;
+      revision += write.changes;
+      const put = (key: string, value: Uint8Array): void => {
+        if (trackBytes) {
+          const old = current(key);
+          bytesDelta += value.byteLength + (old === undefined ? key.length : -old.byteLength);
+        }
+        ops.push({ type: 'put', key, value });
+        overlay.set(key, value);
+      };
+      for (const [key, value] of write.puts) put(key, value);
+      if (write.atRevision) for (const [key, value] of write.atRevision(first)) put(key, value);
+      for (const key of write.dels) {
+        const old = current(key);
+        if (trackBytes && old !== undefined) bytesDelta -= old.byteLength + key.length;
+        ops.push({ type: 'del', key });
+        overlay.set(key, undefined);
+      }
+      for (const [name, delta] of write.counters) {
+        counters.set(name, (counters.get(name) ?? this.counter(name)) + delta);
+      }
+      accepted.push({
+        pending,
+        result: { firstRevision: write.changes > 0 ? first : revision, lastRevision: revision },
+      });
+    }
+    if (accepted.length === 0) return;
+    for (const [name, value] of counters) {
+      ops.push(value === 0 ? { type: 'del', key: counterKey(name) } : { type: 'put', key: counterKey(name), value: encodeNumber(value) });
+    }
+    if (revision !== this.#revision) ops.push({ type: 'put', key: REVISION_KEY, value: encodeNumber(revision) });
+
+    try {
+      await this.#db.batch(ops, { sync: this.#sync } as object); // classic-level reads `sync`
+    } catch (cause) {
+      const err = new StoreError('INTERNAL', `write failed: ${(cause as Error).message}`, { cause });
+      for (const { pending } of accepted) pending.reject(err);
+      return;
+    }
+    this.#revision = revision;
+    this.#memoryBytes += bytesDelta;
+    for (const [name, value] of counters) {
+      if (value === 0) this.#counters.delete(name);
+      else this.#counters.set(name, value);
+    }
+    for (const { pending, result } of accepted) {
+      try {
+        pending.write.onCommit?.(result);
+      } finally {
+        pending.resolve(result);
+      }
+    }
+  }
+
+  async storageBytes(): Promise<number> {
+    if (this.#path === undefined) return this.#memoryBytes;
+    let total = 0;
+    for (const entry of await readdir(this.#path, { withFileTypes: true })) {
+      if (entry.isFile()) total += (await stat(join(this.#path, entry.name))).size;
+    }
+    return total;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#draining) await this.#draining;
+    await this.#db.close();
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The resource codec: a resource to its stored protobuf bytes (`resourcestore.v1.Resource`) and
+ * back to the deeply frozen object callers read.
+ *
+ * Plain JSON data travels as a `google.protobuf.Any` whose type URL is `JSON_TYPE_URL` and whose
+ * value is a `JsonObject` (the JSON text), so Kubernetes manifests need no schema and come back
+ * equal; any other Any is kept as its type URL and bytes. Data is packed once, when a write is
+ * prepared, so its size is checked and apply can compare payloads byte for byte.
+ */
+import { resourcestore } from '../gen/schema.js';
+import { StoreError, invalidArgument } from './errors.js';
+import type { AnyMessage, JsonObject, Resource, ResourceData, ResourceRef } from './types.js';
+
+const pb = resourcestore.v1;
+
+/** The type URL of JSON data. */
+export const JSON_TYPE_URL = 'type.googleapis.com/resourcestore.v1.JsonObject';
+
+/** Data as stored: an Any's type URL and value bytes. */
+export interface PackedData {
+  readonly typeUrl: string;
+  readonly value: Uint8Array;
+}
+
+/** Everything a stored resource holds, with its data already packed. */
+export interface ResourceRecord {
+  readonly ref: ResourceRef;
+  readonly uid: string;
+  readonly data: PackedData;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+  readonly version: number;
+}
+
+function isAnyMessage(data: object): data is AnyMessage {
+  const candidate = data as { typeUrl?: unknown; value?: unknown };
+  return typeof candidate.typeUrl === 'string' && candidate.value instanceof Uint8Array;
+}
+
+/**
+ * Packs data for storage, refusing what cannot come back equal or is over `maxBytes`.
+ * Plain objects become JSON; `{ typeUrl, value: Uint8Array }` is taken as a protobuf Any.
+ */
+export function packData(data: ResourceData | undefined, maxBytes: number): PackedData {
+  let packed: PackedData;
+  if (data === undefined) {
+    packed = { typeUrl: JSON_TYPE_URL, value: pb.JsonObject.encode({ json: '{}' }).finish() };
+  } else if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw invalidArgument('data', 'must be a JSON object or a { typeUrl, value } protobuf Any');
+  } else if (isAnyMessage(data)) {
+    if (data.typeUrl.length === 0) throw invalidArgument('data.typeUrl', 'must not be empty');
+    packed = { typeUrl: data.typeUrl, value: Uint8Array.from(data.value) };
+  } else {
+    let json: string;
+    try {
+      json = JSON.stringify(data);
+    } catch (cause) {
+      throw new StoreError('INVALID_ARGUMENT', `data: is not JSON-serializable: ${(cause as Error).message}`, {
+        field: 'data',
+        cause,
+      });
+    }
+    if (!json.isWellFormed()) throw invalidArgument('data', 'holds a string that is not well-formed text');
+    packed = { typeUrl: JSON_TYPE_URL, value: pb.JsonObject.encode({ json }).finish() };
+  }
+  if (packed.value.byteLength > maxBytes) {
+    throw new StoreError('TOO_LARGE', `data: ${packed.value.byteLength} bytes, over the limit of ${maxBytes}`, {
+      field: 'data',
+    });
+  }
+  return packed;
+}
+
+/** Encodes a record as the bytes stored under its key. */
+export function encodeRecord(record: ResourceRecord): Uint8Array {
+  return pb.Resource.encode({
+    ref: record.ref,
+    uid: record.uid,
+    data: { type_url: record.data.typeUrl, value: record.data.value },
+    labels: record.labels,
+    annotations: record.annotations,
+    createdAtMs: record.createdAtMs,
+    updatedAtMs: record.updatedAtMs,
+    version: record.version,
+  }).finish();
+}
+
+function toNumber(value: number | { toNumber(): number }): number {
+  return typeof value === 'number' ? value : value.toNumber();
+}
+
+/** Decodes stored bytes into a record. Throws CORRUPTED when they are not a valid resource. */
+export function decodeRecord(bytes: Uint8Array, key?: string): ResourceRecord {
+  try {
+    const m = pb.Resource.decode(bytes);
+    const ref = m.ref;
+    if (!ref || !m.data) throw new Error('record has no ref or no data');
+    return {
+      ref: {
+        group: ref.group ?? '',
+        version: ref.version ?? '',
+        kind: ref.kind ?? '',
+        namespace: ref.namespace ?? '',
+        name: ref.name ?? '',
+      },
+      uid: m.uid,
+      data: { typeUrl: m.data.type_url ?? '', value: m.data.value ?? new Uint8Array() },
+      labels: m.labels,
+      annotations: m.annotations,
+      createdAtMs: toNumber(m.createdAtMs),
+      updatedAtMs: toNumber(m.updatedAtMs),
+      version: toNumber(m.version),
+    };
+  } catch (cause) {
+    const where = key === undefined ? '' : ` at ${JSON.stringify(key)}`;
+    throw new StoreError('CORRUPTED', `stored resource${where} cannot be decoded: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Freezes an object graph in place (objects and arrays; typed arrays are left alone). */
+export function deepFreeze<T>(root: T): T {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) continue;
+    Object.freeze(value);
+    for (const key in value) stack.push((value as Record<string, unknown>)[key]);
+  }
+  return root;
+}
+
+/** Unpacks data for callers: JSON back to an object, any other Any as a copy of its bytes. */
+export function unpackData(data: PackedData): ResourceData {
+  if (data.typeUrl === JSON_TYPE_URL) {
+    return JSON.parse(pb.JsonObject.decode(data.value).json) as JsonObject;
+  }
+  return { typeUrl: data.typeUrl, value: Uint8Array.from(data.value) };
+}
+
+/** The resource callers read, deeply frozen, from a record. */
+export function toResource(record: ResourceRecord): Resource {
+  return deepFreeze({
+    ref: record.ref,
+    uid: record.uid,
+    data: unpackData(record.data),
+    labels: record.labels,
+    annotations: record.annotations,
+    createdAt: new Date(record.createdAtMs).toISOString(),
+    updatedAt: new Date(record.updatedAtMs).toISOString(),
+    version: record.version,
+  });
+}
+
+/** True when the data of two records is the same bytes. */
+export function sameData(a: PackedData, b: PackedData): boolean {
+  return a.typeUrl === b.typeUrl && Buffer.compare(a.value, b.value) === 0;
+}

@@ -1,0 +1,125 @@
+/**
+ * Input validation for the resource store: refs, type descriptors, labels, annotations, data and
+ * the numeric options callers pass. Every check throws a StoreError (INVALID_ARGUMENT or
+ * TOO_LARGE) naming the field, before anything is read or written.
+ *
+ * Ref fields may hold any well-formed text (the key codec is injective for every string) except
+ * control characters, which Kubernetes never allows in names and which would make keys and logs
+ * unreadable; lengths follow Kubernetes (names and groups 253, the others 63).
+ */
+import { StoreError, invalidArgument } from './errors.js';
+import { MAX_ANNOTATIONS_BYTES, labelValueProblem, qualifiedNameProblem } from '../indices/label-rules.js';
+import type { RefInput, ResourceRef, TypeDescriptor } from './types.js';
+
+const REF_LIMITS = { group: 253, version: 63, kind: 63, namespace: 63, name: 253 } as const;
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks one text field of a ref: a string, within its length, well-formed, no control characters. */
+export function checkRefField(field: string, value: unknown, max: number, required: boolean): string {
+  if (value === undefined && !required) return '';
+  if (typeof value !== 'string') throw invalidArgument(field, `must be a string, got ${value === null ? 'null' : typeof value}`);
+  if (required && value.length === 0) throw invalidArgument(field, 'must not be empty');
+  if (value.length > max) throw invalidArgument(field, `must be no more than ${max} characters, got ${value.length}`);
+  if (!value.isWellFormed()) throw invalidArgument(field, 'is not well-formed text (it holds a lone surrogate)');
+  const control = CONTROL.exec(value);
+  if (control) throw invalidArgument(field, `holds a control character at position ${control.index}`);
+  return value;
+}
+
+/** Validates a ref and fills in the defaults (group and namespace ""). */
+export function normalizeRef(input: unknown, field = 'ref'): ResourceRef {
+  if (!isRecord(input)) throw invalidArgument(field, 'must be an object with version, kind and name');
+  return {
+    group: checkRefField(`${field}.group`, input.group, REF_LIMITS.group, false),
+    version: checkRefField(`${field}.version`, input.version, REF_LIMITS.version, true),
+    kind: checkRefField(`${field}.kind`, input.kind, REF_LIMITS.kind, true),
+    namespace: checkRefField(`${field}.namespace`, input.namespace, REF_LIMITS.namespace, false),
+    name: checkRefField(`${field}.name`, input.name, REF_LIMITS.name, true),
+  };
+}
+
+/** Validates a type descriptor and fills in the default group "". */
+export function normalizeType(input: unknown, field = 'type'): Required<TypeDescriptor> {
+  if (!isRecord(input)) throw invalidArgument(field, 'must be an object with version and kind');
+  return {
+    group: checkRefField(`${field}.group`, input.group, REF_LIMITS.group, false),
+    version: checkRefField(`${field}.version`, input.version, REF_LIMITS.version, true),
+    kind: checkRefField(`${field}.kind`, input.kind, REF_LIMITS.kind, true),
+  };
+}
+
+/** Validates a namespace used as a query (it may be "", the cluster scope). */
+export function normalizeNamespace(input: unknown, field = 'namespace'): string {
+  return checkRefField(field, input, REF_LIMITS.namespace, false);
+}
+
+/** Validates labels as Kubernetes does; returns a fresh plain copy. */
+export function normalizeLabels(input: unknown, field = 'labels'): Record<string, string> {
+  if (input === undefined) return {};
+  if (!isRecord(input)) throw invalidArgument(field, 'must be an object of string keys and values');
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(input)) {
+    const keyProblem = qualifiedNameProblem(key);
+    if (keyProblem) throw invalidArgument(`${field}[${JSON.stringify(key)}]`, `invalid key: ${keyProblem}`);
+    if (typeof value !== 'string') throw invalidArgument(`${field}[${JSON.stringify(key)}]`, 'value must be a string');
+    const valueProblem = labelValueProblem(value);
+    if (valueProblem) throw invalidArgument(`${field}[${JSON.stringify(key)}]`, `invalid value: ${valueProblem}`);
+    labels[key] = value;
+  }
+  return labels;
+}
+
+/** Validates annotations as Kubernetes does (qualified keys, 256 KiB in all); returns a fresh copy. */
+export function normalizeAnnotations(input: unknown, field = 'annotations'): Record<string, string> {
+  if (input === undefined) return {};
+  if (!isRecord(input)) throw invalidArgument(field, 'must be an object of string keys and values');
+  const annotations: Record<string, string> = {};
+  let bytes = 0;
+  for (const [key, value] of Object.entries(input)) {
+    const keyProblem = qualifiedNameProblem(key.toLowerCase());
+    if (keyProblem) throw invalidArgument(`${field}[${JSON.stringify(key)}]`, `invalid key: ${keyProblem}`);
+    if (typeof value !== 'string') throw invalidArgument(`${field}[${JSON.stringify(key)}]`, 'value must be a string');
+    if (!value.isWellFormed()) throw invalidArgument(`${field}[${JSON.stringify(key)}]`, 'value is not well-formed text');
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+    annotations[key] = value;
+  }
+  if (bytes > MAX_ANNOTATIONS_BYTES) {
+    throw new StoreError('TOO_LARGE', `${field}: ${bytes} bytes in all, over the limit of ${MAX_ANNOTATIONS_BYTES}`, { field });
+  }
+  return annotations;
+}
+
+/** Validates an expected version (a positive safe integer) when given. */
+export function normalizeVersion(input: unknown, field = 'version'): number | undefined {
+  if (input === undefined) return undefined;
+  if (typeof input !== 'number' || !Number.isSafeInteger(input) || input < 1) {
+    throw invalidArgument(field, `must be a positive integer, got ${JSON.stringify(input) ?? typeof input}`);
+  }
+  return input;
+}
+
+/** Validates a uid precondition or a uid to assign when given. */
+export function normalizeUid(input: unknown, field = 'uid'): string | undefined {
+  if (input === undefined) return undefined;
+  return checkRefField(field, input, 128, true);
+}
+
+/** Validates a positive integer option within [1, max]. */
+export function normalizeCount(input: unknown, field: string, max: number): number | undefined {
+  if (input === undefined) return undefined;
+  if (typeof input !== 'number' || !Number.isSafeInteger(input) || input < 1 || input > max) {
+    throw invalidArgument(field, `must be an integer from 1 to ${max}, got ${JSON.stringify(input) ?? typeof input}`);
+  }
+  return input;
+}
+
+/** True for a non-null, non-array object (without narrowing the caller's declared type). */
+export function isObject(value: unknown): boolean {
+  return isRecord(value);
+}
+
+export { isRecord };
