@@ -121,6 +121,9 @@ export class ResourceStore {
   readonly #maxDataBytes: number;
   #commits = 0;
   #closed = false;
+  #closing: Promise<void> = Promise.resolve();
+  #inFlight = 0;
+  #idle: (() => void) | undefined;
 
   /** @internal Use `openStore`. */
   constructor(engine: Engine, setup: StoreSetup) {
@@ -169,17 +172,13 @@ export class ResourceStore {
   }
 
   /** Reads a resource; NOT_FOUND if absent. The result is frozen: copy it to change it. */
-  async get(ref: RefInput): Promise<Resource> {
-    const done = this.#metrics.time('get');
-    try {
-      this.#assertOpen();
+  get(ref: RefInput): Promise<Resource> {
+    return this.#run('get', async () => {
       const normalized = normalizeRef(ref);
       const current = await this.#current(resourceKey(normalized));
       if (!current) throw new StoreError('NOT_FOUND', `${formatRef(normalized)} not found`);
       return share(current.resource);
-    } finally {
-      done();
-    }
+    });
   }
 
   /**
@@ -187,10 +186,8 @@ export class ResourceStore {
    * precondition is checked before anything is written; the error of a failed operation names
    * its index (`details.index`). Returns each operation's result in order.
    */
-  async batch(operations: readonly BatchOperation[]): Promise<Resource[]> {
-    const done = this.#metrics.time('batch');
-    try {
-      this.#assertOpen();
+  batch(operations: readonly BatchOperation[]): Promise<Resource[]> {
+    return this.#run('batch', async () => {
       if (!Array.isArray(operations)) throw invalidArgument('operations', 'must be an array');
       if (operations.length > MAX_BATCH) throw invalidArgument('operations', `must hold at most ${MAX_BATCH} operations`);
       const prepared = operations.map((operation, index) => atIndex(index, () => this.#prepareOperation(operation)));
@@ -205,20 +202,16 @@ export class ResourceStore {
         }
         seen.set(write.key, index);
       });
-      return await this.#execute(prepared, true);
-    } finally {
-      done();
-    }
+      return this.#execute(prepared, true);
+    });
   }
 
   /**
    * Lists resources by type, namespace and label selector, a page at a time. The page is
    * consistent with `revision`; pass `continue` back for the next page.
    */
-  async list(query: ListQuery = {}): Promise<ListResult> {
-    const done = this.#metrics.time('list');
-    try {
-      this.#assertOpen();
+  list(query: ListQuery = {}): Promise<ListResult> {
+    return this.#run('list', async () => {
       if (!isObject(query)) throw invalidArgument('query', 'must be an object');
       const normalized: NormalizedQuery = {
         ...(query.type === undefined ? {} : { type: normalizeType(query.type) }),
@@ -251,31 +244,41 @@ export class ResourceStore {
       } finally {
         await snapshot.close();
       }
+    });
+  }
+
+  /**
+   * Closes the store: calls made before it finish (their writes land), every later call fails
+   * with CLOSED. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return this.#closing;
+    this.#closed = true;
+    this.#closing = (async () => {
+      if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+      await this.#engine.close();
+    })();
+    return this.#closing;
+  }
+
+  /** Runs a public operation: refused once closed, timed, and counted so close can wait for it. */
+  async #run<T>(operation: Operation, body: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
+    const done = this.#metrics.time(operation);
+    this.#inFlight++;
+    try {
+      return await body();
     } finally {
       done();
+      if (--this.#inFlight === 0) this.#idle?.();
     }
   }
 
-  /** Waits for acknowledged writes to land, then closes. Every later call fails with CLOSED. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#engine.close();
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
-  }
-
-  async #single(operation: Operation, prepare: () => PreparedWrite): Promise<Resource> {
-    const done = this.#metrics.time(operation);
-    try {
-      this.#assertOpen();
+  #single(operation: Operation, prepare: () => PreparedWrite): Promise<Resource> {
+    return this.#run(operation, async () => {
       const [result] = await this.#execute([prepare()], false);
       return share(result!);
-    } finally {
-      done();
-    }
+    });
   }
 
   #prepareOperation(operation: BatchOperation): PreparedWrite {

@@ -1,0 +1,72 @@
+/**
+ * Test helpers: the two engines the behaviour suite runs against, and a view of the raw key
+ * space so tests can prove that a failed call wrote nothing.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import type { Engine } from '../../src/store/engine.js';
+import { formatKey } from '../../src/store/key-codec.js';
+import { openLevelEngine } from '../../src/store/level-engine.js';
+import { DEFAULT_MAX_DATA_BYTES, openStoreOn, type ResourceStore, type StoreOptions } from '../../src/store/resource-store.js';
+
+/** A store under test with its engine, and (on disk) a way to reopen it. */
+export interface OpenedStore {
+  readonly store: ResourceStore;
+  readonly engine: Engine;
+  readonly path: string | undefined;
+}
+
+/** Opens stores on one engine kind. */
+export interface StoreFactory {
+  readonly name: string;
+  open(options?: Pick<StoreOptions, 'cache' | 'maxDataBytes' | 'registry'>, path?: string): Promise<OpenedStore>;
+}
+
+const tempDirs: string[] = [];
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the test file ends. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'resource-store-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+async function openOn(engine: Engine, options: Pick<StoreOptions, 'cache' | 'maxDataBytes' | 'registry'> = {}): Promise<ResourceStore> {
+  return openStoreOn(engine, {
+    maxDataBytes: options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES,
+    cache: options.cache ?? {},
+    registry: options.registry,
+  });
+}
+
+export const memoryFactory: StoreFactory = {
+  name: 'memory-level',
+  async open(options) {
+    const engine = await openLevelEngine();
+    return { store: await openOn(engine, options), engine, path: undefined };
+  },
+};
+
+export const diskFactory: StoreFactory = {
+  name: 'classic-level',
+  async open(options, path = join(tempDir(), 'db')) {
+    const engine = await openLevelEngine({ path });
+    return { store: await openOn(engine, options), engine, path };
+  },
+};
+
+export const factories: readonly StoreFactory[] = [memoryFactory, diskFactory];
+
+/** Every key and value in the engine, keys printed readably, values as hex. */
+export async function rawKeySpace(engine: Engine): Promise<Map<string, string>> {
+  const entries = new Map<string, string>();
+  for await (const chunk of engine.scan({ gte: '', lt: '\uffff' })) {
+    for (const [key, value] of chunk) entries.set(formatKey(key), Buffer.from(value).toString('hex'));
+  }
+  return entries;
+}
