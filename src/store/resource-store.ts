@@ -1,11 +1,11 @@
 /**
  * The ResourceStore: the public API over the engine. Public methods validate and prepare their
- * input, then plan each write against the state they read and commit the plan with that state as
- * its precondition; when another write got there first, the plan is made again against the new
- * state (so an expected version that went stale is a CONFLICT, and a write without one simply
- * applies to the newer state). One call's resource, index entries, counters and revision land in
- * one atomic engine write; concurrent calls share LevelDB batches through the engine's group
- * commit while each keeps its own outcome.
+ * input; a write then queues behind earlier writes to the same keys (key-locks.ts), plans itself
+ * against the state it reads (write-plan.ts), and commits the plan with that state as its
+ * precondition. So a stale expected version is a CONFLICT and a write without one applies to the
+ * latest state. One call's resource, index entries, counters and revision land in one atomic
+ * engine write; concurrent calls on different keys share LevelDB batches through the engine's
+ * group commit, while each keeps its own outcome.
  */
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
@@ -17,6 +17,7 @@ import { readPage } from '../indices/query-executor.js';
 import { PreconditionFailed, type Engine, type EngineWrite } from './engine.js';
 import { StoreError, invalidArgument } from './errors.js';
 import { encodeKey } from './key-codec.js';
+import { KeyLocks } from './key-locks.js';
 import { openLevelEngine } from './level-engine.js';
 import { ReadCache, type CacheOptions, type CachedResource } from './read-cache.js';
 import { decodeRecord, packData, toResource } from './resource-codec.js';
@@ -119,6 +120,7 @@ export class ResourceStore {
   readonly #metrics: StoreMetrics;
   readonly #tokens: ContinueTokens;
   readonly #maxDataBytes: number;
+  readonly #locks = new KeyLocks();
   #commits = 0;
   #closed = false;
   #closing: Promise<void> = Promise.resolve();
@@ -329,8 +331,20 @@ export class ResourceStore {
     };
   }
 
-  /** Plans the writes against the current state and commits them as one; plans again if that state moved. */
+  /**
+   * Plans the writes against the current state and commits them as one, queued behind earlier
+   * writes to the same keys; plans again if the state moved under a writer this process does not see.
+   */
   async #execute(writes: readonly PreparedWrite[], inBatch: boolean): Promise<Resource[]> {
+    const release = await this.#locks.acquire(writes.map((write) => write.key));
+    try {
+      return await this.#attempt(writes, inBatch);
+    } finally {
+      release();
+    }
+  }
+
+  async #attempt(writes: readonly PreparedWrite[], inBatch: boolean): Promise<Resource[]> {
     for (let attempt = 1; ; attempt++) {
       const current = await Promise.all(writes.map((write) => this.#current(write.key)));
       const now = Date.now();
