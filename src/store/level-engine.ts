@@ -11,8 +11,8 @@
  * always written together, in one LevelDB batch. Reads of single keys use `getSync`, which costs a
  * tenth of an awaited `get` and needs no thread-pool round trip.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { AbstractLevel, AbstractSnapshot } from 'abstract-level';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
@@ -80,8 +80,43 @@ function inner(snapshot: EngineSnapshot | undefined): { snapshot?: AbstractSnaps
   return snapshot === undefined ? {} : { snapshot: (snapshot as LevelSnapshot).inner };
 }
 
+/**
+ * Paths this process has open. A second LevelDB open of a path in the same process must never
+ * reach LevelDB: its failed attempt closes a descriptor of the LOCK file, and POSIX then drops
+ * the process's lock on it, so a second process could open the store alongside this one.
+ */
+const openPaths = new Set<string>();
+
+function lockedError(path: string, cause?: unknown): StoreError {
+  return new StoreError('LOCKED', `store path ${path} is locked by another process or open store`, { cause });
+}
+
 /** Opens the LevelDB engine. Fails with LOCKED when another process (or store) holds the path. */
 export async function openLevelEngine(options: LevelEngineOptions = {}): Promise<Engine> {
+  const lockPath = options.path === undefined ? undefined : await canonicalPath(options.path);
+  if (lockPath !== undefined) {
+    if (openPaths.has(lockPath)) throw lockedError(options.path!);
+    openPaths.add(lockPath);
+  }
+  try {
+    return await openDb(options, lockPath);
+  } catch (err) {
+    if (lockPath !== undefined) openPaths.delete(lockPath);
+    throw err;
+  }
+}
+
+/** The path with symbolic links resolved as far as it exists, so two spellings of a path are one. */
+async function canonicalPath(path: string): Promise<string> {
+  const absolute = resolve(path);
+  try {
+    return await realpath(absolute);
+  } catch {
+    return absolute;
+  }
+}
+
+async function openDb(options: LevelEngineOptions, lockPath: string | undefined): Promise<Engine> {
   const db: Db =
     options.path === undefined
       ? new MemoryLevel<string, Uint8Array>({ keyEncoding: 'utf8', valueEncoding: 'view' })
@@ -90,15 +125,18 @@ export async function openLevelEngine(options: LevelEngineOptions = {}): Promise
     await db.open();
   } catch (cause) {
     const code = (cause as { cause?: { code?: string }; code?: string }).cause?.code;
-    if (code === 'LEVEL_LOCKED') {
-      throw new StoreError('LOCKED', `store path ${options.path} is locked by another process or open store`, { cause });
-    }
+    if (code === 'LEVEL_LOCKED') throw lockedError(options.path!, cause);
     throw new StoreError('INTERNAL', `cannot open store at ${options.path ?? '(memory)'}: ${(cause as Error).message}`, {
       cause,
     });
   }
-  const engine = new LevelEngine(db, options);
-  await engine.load();
+  const engine = new LevelEngine(db, options, () => lockPath !== undefined && openPaths.delete(lockPath));
+  try {
+    await engine.load();
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
   return engine;
 }
 
@@ -112,9 +150,11 @@ class LevelEngine implements Engine {
   #draining: Promise<void> | undefined;
   #closed = false;
   #memoryBytes = 0;
+  readonly #onClosed: () => void;
 
-  constructor(db: Db, options: LevelEngineOptions) {
+  constructor(db: Db, options: LevelEngineOptions, onClosed: () => void) {
     this.#db = db;
+    this.#onClosed = onClosed;
     this.#path = options.path;
     this.#sync = options.sync ?? false;
   }
@@ -311,6 +351,10 @@ class LevelEngine implements Engine {
     if (this.#closed) return;
     this.#closed = true;
     while (this.#draining) await this.#draining;
-    await this.#db.close();
+    try {
+      await this.#db.close();
+    } finally {
+      this.#onClosed();
+    }
   }
 }
