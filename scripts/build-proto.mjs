@@ -28,6 +28,6 @@ if (existsSync(outJs) && existsSync(outDts) && statSync(outJs).mtimeMs > newest 
   process.exit(0);
 }
 mkdirSync(outDir, { recursive: true });
-execFileSync(process.execPath, [bin('pbjs'), '-t', 'static-module', '-w', 'es6', '--no-verify', '--no-convert',
-  '--no-delimited', '-o', outJs, ...protos], { stdio: 'inherit' });
+execFileSync(process.execPath, [bin('pbjs'), '-t', 'static-module', '-w', 'es6', '--no-delimited', '-o', outJs, ...protos],
+  { stdio: 'inherit' });
 execFileSync(process.execPath, [bin('pbts'), '-o', outDts, outJs], { stdio: 'inherit' });

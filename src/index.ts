@@ -2,8 +2,22 @@
  * resource-store: an embeddable, event-driven store for Kubernetes-style resources and their
  * relationships. This file is the package's public surface; everything else is internal.
  */
-export { openStore, ResourceStore, DEFAULT_MAX_DATA_BYTES, MAX_LIST_LIMIT } from './store/resource-store.js';
-export type { StoreOptions } from './store/resource-store.js';
+export { openStore, DEFAULT_MAX_DATA_BYTES } from './store/open-store.js';
+export type { StoreOptions } from './store/open-store.js';
+export { ResourceStore, MAX_LIST_LIMIT } from './store/resource-store.js';
+export { OWNER_REFERENCE, POD_NODE_BINDING } from './relations/predicates.js';
+export type { PredicateType } from './relations/predicates.js';
+export type {
+  Graph,
+  GraphNode,
+  PredicateInput,
+  RefPattern,
+  Relationship,
+  RelationshipInput,
+  RelationshipPage,
+  RelationshipQuery,
+  TraverseOptions,
+} from './relations/types.js';
 export type { CacheOptions } from './store/read-cache.js';
 export { StoreError, isStoreError, ERROR_CODES } from './store/errors.js';
 export type { ErrorCode, StoreErrorDetails } from './store/errors.js';
@@ -13,6 +27,7 @@ export type { LabelSelector, Requirement, SetRequirement } from './indices/label
 export type {
   AnyMessage,
   BatchOperation,
+  BatchResult,
   DeleteOptions,
   JsonObject,
   ListQuery,

@@ -11,9 +11,10 @@
  * Requirements the scan does not answer (`!=`, `notin`, `!key`, a second equality) are checked on
  * each candidate; those are the only queries whose cost can exceed their answer.
  */
-import { ALL_RESOURCES_PREFIX, typePrefix } from '../store/resource-keys.js';
+import type { Scan } from '../store/paged-scan.js';
+import { ALL_RESOURCES_PREFIX, resourceKey, typePrefix } from '../store/resource-keys.js';
 import type { ResourceRef, TypeDescriptor } from '../store/types.js';
-import { labelPrefix, namespacePrefix } from './index-keys.js';
+import { labelPrefix, namespacePrefix, refOfIndexKey } from './index-keys.js';
 import { formatSelector, matchesSelector, type LabelSelector, type SetRequirement } from './label-selector.js';
 
 /** A validated list query. */
@@ -23,11 +24,8 @@ export interface NormalizedQuery {
   readonly selector: LabelSelector;
 }
 
-/** One prefix scan: of primary keys (values are resources) or of an index (keys name resources). */
-export interface Scan {
-  readonly source: 'primary' | 'index';
-  readonly prefix: string;
-}
+/** An index entry's resource key. */
+const resourceOfEntry = (indexKey: string): string => resourceKey(refOfIndexKey(indexKey));
 
 /** How a query is answered. */
 export interface QueryPlan {
@@ -53,16 +51,16 @@ export function planQuery(query: NormalizedQuery): QueryPlan {
   const equality = drivingEquality(selector);
   if (equality) {
     const scans = equality.values.map((value) => ({
-      source: 'index' as const,
       prefix: labelPrefix(equality.key, value, type, type === undefined ? undefined : namespace),
+      resolve: resourceOfEntry,
     }));
     return { scans, canonical };
   }
-  if (type) return { scans: [{ source: 'primary', prefix: typePrefix(type, namespace) }], canonical };
+  if (type) return { scans: [{ prefix: typePrefix(type, namespace) }], canonical };
   const exists = selector.requirements.find((req) => req.op === 'exists');
-  if (exists) return { scans: [{ source: 'index', prefix: labelPrefix(exists.key) }], canonical };
-  if (namespace !== undefined) return { scans: [{ source: 'index', prefix: namespacePrefix(namespace) }], canonical };
-  return { scans: [{ source: 'primary', prefix: ALL_RESOURCES_PREFIX }], canonical };
+  if (exists) return { scans: [{ prefix: labelPrefix(exists.key), resolve: resourceOfEntry }], canonical };
+  if (namespace !== undefined) return { scans: [{ prefix: namespacePrefix(namespace), resolve: resourceOfEntry }], canonical };
+  return { scans: [{ prefix: ALL_RESOURCES_PREFIX }], canonical };
 }
 
 /** True when a resource with this ref and labels answers the query. */

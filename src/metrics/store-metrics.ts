@@ -12,7 +12,18 @@ import type { Engine } from '../store/engine.js';
 import { typeOfCounter } from '../store/resource-keys.js';
 
 /** The public operations whose latency is measured. */
-export type Operation = 'add' | 'get' | 'update' | 'apply' | 'delete' | 'list' | 'batch';
+export type Operation =
+  | 'add'
+  | 'get'
+  | 'update'
+  | 'apply'
+  | 'delete'
+  | 'list'
+  | 'batch'
+  | 'addRelationships'
+  | 'deleteRelationships'
+  | 'getRelationships'
+  | 'traverse';
 
 export class StoreMetrics {
   readonly registry: Registry;

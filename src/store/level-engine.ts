@@ -18,6 +18,7 @@ import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import { StoreError } from './errors.js';
 import { decodeKey, encodeKey, prefixRange } from './key-codec.js';
+import { decodeNumber, encodeNumber } from './number-codec.js';
 import {
   PreconditionFailed,
   type CommitResult,
@@ -46,18 +47,6 @@ interface Pending {
   readonly write: EngineWrite;
   readonly resolve: (result: CommitResult) => void;
   readonly reject: (err: unknown) => void;
-}
-
-function encodeNumber(n: number): Uint8Array {
-  const bytes = new Uint8Array(8);
-  new DataView(bytes.buffer).setFloat64(0, n);
-  return bytes;
-}
-
-function decodeNumber(bytes: Uint8Array | undefined, what: string): number {
-  if (bytes === undefined) return 0;
-  if (bytes.byteLength !== 8) throw new StoreError('CORRUPTED', `${what} is not an 8-byte number`);
-  return new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0);
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {

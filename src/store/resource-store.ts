@@ -1,37 +1,32 @@
 /**
  * The ResourceStore: the public API over the engine. Public methods validate and prepare their
- * input; a write then queues behind earlier writes to the same keys (key-locks.ts), plans itself
- * against the state it reads (write-plan.ts), and commits the plan with that state as its
- * precondition. So a stale expected version is a CONFLICT and a write without one applies to the
- * latest state. One call's resource, index entries, counters and revision land in one atomic
- * engine write; concurrent calls on different keys share LevelDB batches through the engine's
- * group commit, while each keeps its own outcome.
+ * input, then run as one transaction (transaction-runner.ts): queued behind earlier writes to the
+ * same resources, reading the state they decide on (which becomes the write's precondition), and
+ * committing everything they change (resources, index entries, relationships, counters and one
+ * revision per change) as one atomic engine write. A stale expected version is a CONFLICT; a
+ * write without one applies to the latest state. Concurrent calls on different resources share
+ * LevelDB batches through the engine's group commit, while each keeps its own outcome.
  */
-import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { StoreMetrics, type Operation } from '../metrics/store-metrics.js';
 import { ContinueTokens, queryFingerprint } from '../indices/continue-token.js';
 import { parseLabelSelector } from '../indices/label-selector.js';
 import { matchesQuery, planQuery, type NormalizedQuery } from '../indices/query-planner.js';
-import { readPage } from '../indices/query-executor.js';
-import { PreconditionFailed, type Engine, type EngineWrite } from './engine.js';
+import { PredicateRegistry, type PredicateType } from '../relations/predicates.js';
+import { RelationshipApi } from '../relations/relationship-api.js';
+import { addRelationship, deleteRelationship, deleteRelationshipsOf } from '../relations/relation-writes.js';
+import type { Graph, Relationship, RelationshipInput, RelationshipPage, RelationshipQuery, TraverseOptions } from '../relations/types.js';
+import type { Engine } from './engine.js';
 import { StoreError, invalidArgument } from './errors.js';
-import { encodeKey } from './key-codec.js';
-import { KeyLocks } from './key-locks.js';
-import { openLevelEngine } from './level-engine.js';
+import { readPage } from './paged-scan.js';
 import { ReadCache, type CacheOptions, type CachedResource } from './read-cache.js';
 import { decodeRecord, packData, toResource } from './resource-codec.js';
 import { resourceKey } from './resource-keys.js';
-import type {
-  BatchOperation,
-  DeleteOptions,
-  ListQuery,
-  ListResult,
-  RefInput,
-  Resource,
-  ResourceInput,
-  ResourceRef,
-} from './types.js';
+import { writeResource, type PreparedWrite, type ResourceWriteContext } from './resource-writes.js';
+import { formatRef } from './refs.js';
+import type { Transaction } from './transaction.js';
+import { TransactionRunner } from './transaction-runner.js';
+import type { BatchOperation, BatchResult, DeleteOptions, ListQuery, ListResult, RefInput, Resource, ResourceInput } from './types.js';
 import {
   isObject,
   normalizeAnnotations,
@@ -43,84 +38,35 @@ import {
   normalizeUid,
   normalizeVersion,
 } from './validate.js';
-import { formatRef, planWrite, type PlannedWrite, type PreparedWrite } from './write-plan.js';
 
-/** Options of `openStore`. */
-export interface StoreOptions {
-  /** Directory of an on-disk store (classic-level); in memory (memory-level) when absent. */
-  readonly path?: string;
-  /**
-   * fsync every batch before acknowledging it. Default false: an acknowledged write survives a
-   * crash of the process (LevelDB has handed it to the OS), not a crash of the machine.
-   */
-  readonly sync?: boolean;
-  /** Read-cache bounds. Default 10,000 resources and about 64 MiB. */
-  readonly cache?: CacheOptions;
-  /** Most bytes a resource's data may take, encoded. Default 1.5 MiB, as etcd's request limit. */
-  readonly maxDataBytes?: number;
-  /** The Prometheus registry for the store's metrics. Default: a private registry (`store.metrics`). */
-  readonly registry?: Registry;
-}
-
-/** The default limit on a resource's data: 1.5 MiB, as etcd. */
-export const DEFAULT_MAX_DATA_BYTES = 1.5 * 1024 * 1024;
 /** The most items one page of a list may ask for. */
 export const MAX_LIST_LIMIT = 1_000_000;
 const MAX_BATCH = 10_000;
-const MAX_ATTEMPTS = 100;
-const TOKEN_SECRET_KEY = encodeKey('meta', 'token-secret');
 
-/**
- * Opens a store: on disk when `options.path` is given, in memory otherwise.
- *
- * @example
- * const store = await openStore({ path: './data' });
- * await store.add({ ref: { version: 'v1', kind: 'Pod', namespace: 'web', name: 'a' }, data: pod });
- */
-export async function openStore(options: StoreOptions = {}): Promise<ResourceStore> {
-  if (!isObject(options)) throw invalidArgument('options', 'must be an object');
-  if (options.path !== undefined && (typeof options.path !== 'string' || options.path.length === 0)) {
-    throw invalidArgument('options.path', 'must be a non-empty string');
-  }
-  const maxDataBytes = normalizeCount(options.maxDataBytes, 'options.maxDataBytes', 2 ** 31) ?? DEFAULT_MAX_DATA_BYTES;
-  const cacheOptions = options.cache ?? {};
-  if (!isObject(cacheOptions)) throw invalidArgument('options.cache', 'must be an object');
-  if (cacheOptions.maxEntries !== 0) normalizeCount(cacheOptions.maxEntries, 'options.cache.maxEntries', 2 ** 31);
-  normalizeCount(cacheOptions.maxBytes, 'options.cache.maxBytes', Number.MAX_SAFE_INTEGER);
-  const engine = await openLevelEngine({ ...(options.path === undefined ? {} : { path: options.path }), sync: options.sync ?? false });
-  try {
-    return await openStoreOn(engine, { maxDataBytes, cache: cacheOptions, registry: options.registry });
-  } catch (err) {
-    await engine.close();
-    throw err;
-  }
-}
-
-/** @internal Opens a store on an engine already open (tests use it to look at the raw key space). */
-export async function openStoreOn(engine: Engine, setup: Omit<StoreSetup, 'secret'>): Promise<ResourceStore> {
-  let secret = await engine.get(TOKEN_SECRET_KEY);
-  if (secret === undefined) {
-    secret = randomBytes(32);
-    await engine.commit({ checks: [{ key: TOKEN_SECRET_KEY, value: undefined }], puts: [[TOKEN_SECRET_KEY, secret]], dels: [], counters: [], changes: 0 });
-  }
-  return new ResourceStore(engine, { ...setup, secret });
-}
-
-interface StoreSetup {
+/** @internal What `openStore` hands the store. */
+export interface StoreSetup {
   readonly maxDataBytes: number;
   readonly cache: CacheOptions;
   readonly registry: Registry | undefined;
   readonly secret: Uint8Array;
 }
 
-/** An open store of resources. Create one with `openStore`. */
+/** One validated operation of a write. */
+type PreparedOperation =
+  | { readonly kind: 'resource'; readonly write: PreparedWrite; readonly locks: string[] }
+  | { readonly kind: 'relate'; readonly run: (txn: Transaction, now: number) => Promise<Relationship>; readonly locks: string[] }
+  | { readonly kind: 'unrelate'; readonly run: (txn: Transaction) => Promise<Relationship | undefined>; readonly locks: string[] };
+
+/** An open store of resources and relationships. Create one with `openStore`. */
 export class ResourceStore {
   readonly #engine: Engine;
   readonly #cache: ReadCache;
   readonly #metrics: StoreMetrics;
   readonly #tokens: ContinueTokens;
+  readonly #predicates = new PredicateRegistry();
+  readonly #runner: TransactionRunner;
+  readonly #relations: RelationshipApi;
   readonly #maxDataBytes: number;
-  readonly #locks = new KeyLocks();
   #commits = 0;
   #closed = false;
   #closing: Promise<void> = Promise.resolve();
@@ -134,6 +80,15 @@ export class ResourceStore {
     this.#metrics = new StoreMetrics(engine, setup.registry);
     this.#tokens = new ContinueTokens(setup.secret);
     this.#maxDataBytes = setup.maxDataBytes;
+    this.#runner = new TransactionRunner(engine, async (key) => this.#cache.get(key)?.bytes ?? (await engine.get(key)));
+    this.#relations = new RelationshipApi({
+      engine,
+      runner: this.#runner,
+      tokens: this.#tokens,
+      predicates: this.#predicates,
+      maxListLimit: MAX_LIST_LIMIT,
+      loadResource: (key, bytes) => this.#loadCandidate(key, bytes, () => true)!,
+    });
   }
 
   /** The registry holding the store's metrics (the one passed to `openStore`, or a private one). */
@@ -168,7 +123,10 @@ export class ResourceStore {
     return this.#single('apply', () => this.#prepare('apply', resource));
   }
 
-  /** Deletes a resource and returns its last state; NOT_FOUND if absent, CONFLICT on a stale version or uid. */
+  /**
+   * Deletes a resource, and every relationship naming it, in one write; returns its last state.
+   * NOT_FOUND if absent, CONFLICT on a stale version or uid.
+   */
   delete(ref: RefInput, options: DeleteOptions = {}): Promise<Resource> {
     return this.#single('delete', () => this.#prepareDelete(ref, options));
   }
@@ -184,26 +142,16 @@ export class ResourceStore {
   }
 
   /**
-   * Runs several writes as one: all land, at consecutive revisions, or none does. Every
-   * precondition is checked before anything is written; the error of a failed operation names
-   * its index (`details.index`). Returns each operation's result in order.
+   * Runs several writes as one: they apply in order, as if one after another, and land together at
+   * consecutive revisions, or none does. The error of a failed operation names its index
+   * (`details.index`). Returns each operation's result: a resource (the last state, for a delete),
+   * a relationship, or undefined for an `unrelate` of an absent relationship with `ignoreMissing`.
    */
-  batch(operations: readonly BatchOperation[]): Promise<Resource[]> {
+  batch(operations: readonly BatchOperation[]): Promise<BatchResult[]> {
     return this.#run('batch', async () => {
       if (!Array.isArray(operations)) throw invalidArgument('operations', 'must be an array');
       if (operations.length > MAX_BATCH) throw invalidArgument('operations', `must hold at most ${MAX_BATCH} operations`);
       const prepared = operations.map((operation, index) => atIndex(index, () => this.#prepareOperation(operation)));
-      const seen = new Map<string, number>();
-      prepared.forEach((write, index) => {
-        const earlier = seen.get(write.key);
-        if (earlier !== undefined) {
-          throw new StoreError('INVALID_ARGUMENT', `operations[${index}]: ${formatRef(write.ref)} is also operations[${earlier}]`, {
-            field: `operations[${index}]`,
-            index,
-          });
-        }
-        seen.set(write.key, index);
-      });
       return this.#execute(prepared, true);
     });
   }
@@ -225,28 +173,61 @@ export class ResourceStore {
       const fingerprint = queryFingerprint(plan.canonical);
       const from = query.continue === undefined ? undefined : this.#tokens.open(query.continue, fingerprint);
       if (from && from.scan >= plan.scans.length) throw invalidArgument('continue', 'does not fit this query');
-      const accept = (ref: ResourceRef, labels: Readonly<Record<string, string>>): boolean =>
-        matchesQuery(normalized, ref, labels);
       const snapshot = this.#engine.snapshot();
       try {
         const revision = await this.#engine.revisionAt(snapshot);
-        const page = await readPage(plan, {
+        const page = await readPage(plan.scans, {
           engine: this.#engine,
           snapshot,
           limit,
           from,
-          accept,
-          load: (key, bytes, test) => this.#loadCandidate(key, bytes, test),
+          load: (key, bytes) => this.#loadCandidate(key, bytes, (ref, labels) => matchesQuery(normalized, ref, labels)),
         });
-        return {
-          items: page.items,
-          revision,
-          ...(page.next ? { continue: this.#tokens.mint(fingerprint, page.next) } : {}),
-        };
+        return { items: page.items, revision, ...(page.next ? { continue: this.#tokens.mint(fingerprint, page.next) } : {}) };
       } finally {
         await snapshot.close();
       }
     });
+  }
+
+  /**
+   * Registers a predicate type of your own under its protobuf full name: any protobufjs message
+   * type (a generated class or a reflected `protobuf.Type`). `OwnerReference` and
+   * `PodNodeBinding` are always registered.
+   */
+  registerPredicate(fullName: string, type: PredicateType): void {
+    this.#predicates.register(fullName, type);
+  }
+
+  /**
+   * Adds relationships, all or none, each taking a revision. Adding a triple that exists (same
+   * subject, predicate type and object) replaces its payload and `updatedAt`. Either end may name
+   * a resource that is not stored.
+   */
+  addRelationships(...relationships: RelationshipInput[]): Promise<Relationship[]> {
+    return this.#run('addRelationships', () => this.#relations.add(relationships));
+  }
+
+  /**
+   * Deletes relationships, all or none; NOT_FOUND for an absent one unless the last argument is
+   * `{ ignoreMissing: true }` (its result is then undefined). Returns their last states.
+   */
+  deleteRelationships(...args: Array<RelationshipInput | { ignoreMissing?: boolean }>): Promise<Array<Relationship | undefined>> {
+    return this.#run('deleteRelationships', () => {
+      const last = args.at(-1);
+      const options = isObject(last) && !('subject' in (last as object)) ? (args.pop() as { ignoreMissing?: boolean }) : {};
+      return this.#relations.delete(args as RelationshipInput[], options.ignoreMissing === true);
+    });
+  }
+
+  /** Relationships by any combination of subject, predicate type and object, a page at a time. */
+  getRelationships(query: RelationshipQuery = {}): Promise<RelationshipPage> {
+    return this.#run('getRelationships', () => this.#relations.query(query));
+  }
+
+  /** The neighbourhood of a resource: nodes breadth first with their resources, and the edges between them. */
+  traverse(options: TraverseOptions): Promise<Graph> {
+    return this.#run('traverse', () => this.#relations.traverse(options));
   }
 
   /**
@@ -278,22 +259,33 @@ export class ResourceStore {
 
   #single(operation: Operation, prepare: () => PreparedWrite): Promise<Resource> {
     return this.#run(operation, async () => {
-      const [result] = await this.#execute([prepare()], false);
-      return share(result!);
+      const write = prepare();
+      const [result] = await this.#execute([{ kind: 'resource', write, locks: [write.key] }], false);
+      return share(result as Resource);
     });
   }
 
-  #prepareOperation(operation: BatchOperation): PreparedWrite {
+  #prepareOperation(operation: BatchOperation): PreparedOperation {
     if (!isObject(operation)) throw invalidArgument('operation', 'must be an object');
+    const resourceOp = (write: PreparedWrite): PreparedOperation => ({ kind: 'resource', write, locks: [write.key] });
     switch (operation.op) {
       case 'add':
       case 'update':
       case 'apply':
-        return this.#prepare(operation.op, operation.resource);
+        return resourceOp(this.#prepare(operation.op, operation.resource));
       case 'delete':
-        return this.#prepareDelete(operation.ref, operation);
+        return resourceOp(this.#prepareDelete(operation.ref, operation));
+      case 'relate': {
+        const rel = this.#relations.prepare(operation.relationship, 'relationship');
+        return { kind: 'relate', locks: this.#relations.lockKeys(rel), run: (txn, now) => addRelationship(txn, rel, this.#predicates, now) };
+      }
+      case 'unrelate': {
+        const triple = this.#relations.prepareTriple(operation.relationship, 'relationship');
+        const ignore = operation.ignoreMissing === true;
+        return { kind: 'unrelate', locks: this.#relations.lockKeys(triple), run: (txn) => deleteRelationship(txn, triple, this.#predicates, ignore) };
+      }
       default:
-        throw invalidArgument('op', `must be add, update, apply or delete, got ${JSON.stringify((operation as { op: unknown }).op)}`);
+        throw invalidArgument('op', `must be add, update, apply, delete, relate or unrelate, got ${JSON.stringify((operation as { op: unknown }).op)}`);
     }
   }
 
@@ -331,59 +323,50 @@ export class ResourceStore {
     };
   }
 
-  /**
-   * Plans the writes against the current state and commits them as one, queued behind earlier
-   * writes to the same keys; plans again if the state moved under a writer this process does not see.
-   */
-  async #execute(writes: readonly PreparedWrite[], inBatch: boolean): Promise<Resource[]> {
-    const release = await this.#locks.acquire(writes.map((write) => write.key));
-    try {
-      return await this.#attempt(writes, inBatch);
-    } finally {
-      release();
-    }
-  }
-
-  async #attempt(writes: readonly PreparedWrite[], inBatch: boolean): Promise<Resource[]> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await Promise.all(writes.map((write) => this.#current(write.key)));
-      const now = Date.now();
-      const plans = writes.map((write, index) =>
-        inBatch ? atIndex(index, () => planWrite(write, current[index], now)) : planWrite(write, current[index], now),
-      );
-      const results = plans.map((plan) => plan.result);
-      const changed = plans.filter((plan) => plan.changes);
-      if (changed.length === 0) return results;
-      try {
-        await this.#engine.commit(this.#engineWrite(plans, changed.length));
+  /** Runs prepared operations in order in one transaction. */
+  #execute(operations: readonly PreparedOperation[], inBatch: boolean): Promise<BatchResult[]> {
+    return this.#runner.run(
+      operations.flatMap((operation) => operation.locks),
+      async (txn, now) => {
+        const ctx = this.#writeContext(now);
+        const results: BatchResult[] = [];
+        for (const [index, operation] of operations.entries()) {
+          const run = (): Promise<BatchResult> => {
+            switch (operation.kind) {
+              case 'resource':
+                return writeResource(txn, operation.write, ctx);
+              case 'relate':
+                return operation.run(txn, now);
+              case 'unrelate':
+                return operation.run(txn);
+            }
+          };
+          results.push(inBatch ? await atIndexAsync(index, run) : await run());
+        }
+        txn.afterCommit(() => this.#commits++);
         return results;
-      } catch (err) {
-        if (!(err instanceof PreconditionFailed)) throw err;
-        if (attempt === MAX_ATTEMPTS) {
-          throw new StoreError('CONFLICT', `${formatRef(writes[err.index]!.ref)}: changed concurrently ${MAX_ATTEMPTS} times in a row; try again`);
-        }
-      }
-    }
+      },
+    );
   }
 
-  #engineWrite(plans: readonly PlannedWrite[], changes: number): EngineWrite {
-    const counters = new Map<string, number>();
-    for (const plan of plans) {
-      if (plan.counter) counters.set(plan.counter[0], (counters.get(plan.counter[0]) ?? 0) + plan.counter[1]);
-    }
+  #writeContext(now: number): ResourceWriteContext {
     return {
-      checks: plans.map((plan) => plan.check),
-      puts: plans.flatMap((plan) => plan.puts),
-      dels: plans.flatMap((plan) => plan.dels),
-      counters: [...counters],
-      changes,
-      onCommit: () => {
-        this.#commits++;
-        for (const plan of plans) {
-          if (plan.after) this.#cache.set(plan.key, plan.after);
-          else this.#cache.delete(plan.key);
+      now,
+      load: async (txn, key) => {
+        const bytes = await txn.get(key);
+        const cached = bytes === undefined ? undefined : this.#cache.peek(key);
+        if (cached && cached.bytes === bytes) {
+          this.#metrics.cacheHits.inc(); // the transaction read these bytes from the cache
+          return cached;
         }
+        this.#metrics.cacheMisses.inc();
+        return bytes === undefined ? undefined : { resource: toResource(decodeRecord(bytes, key)), bytes };
       },
+      remember: (key, entry) => {
+        if (entry) this.#cache.set(key, entry);
+        else this.#cache.delete(key);
+      },
+      deleteRelationshipsOf: (txn, ref) => deleteRelationshipsOf(txn, ref, this.#predicates),
     };
   }
 
@@ -403,11 +386,11 @@ export class ResourceStore {
     return entry;
   }
 
-  /** A list candidate as a resource: the cached one when its bytes are the ones read, else decoded. */
+  /** A scanned resource: the cached one when its bytes are the ones read, else decoded; undefined unless `accept` takes it. */
   #loadCandidate(
     key: string,
     bytes: Uint8Array,
-    accept: (ref: ResourceRef, labels: Readonly<Record<string, string>>) => boolean,
+    accept: (ref: Resource['ref'], labels: Readonly<Record<string, string>>) => boolean,
   ): Resource | undefined {
     const cached = this.#cache.peek(key);
     if (cached && cached.bytes.byteLength === bytes.byteLength && Buffer.compare(cached.bytes, bytes) === 0) {
@@ -425,13 +408,25 @@ function share(resource: Resource): Resource {
   return Object.freeze({ ...resource, data: Object.freeze({ typeUrl: data.typeUrl as string, value: Uint8Array.from(data.value) }) });
 }
 
-/** Runs `fn`, prefixing any StoreError it throws with the batch index it concerns. */
+/** Rethrows a StoreError with the batch index it concerns. */
+function withIndex(index: number, err: unknown): never {
+  if (!(err instanceof StoreError)) throw err;
+  const field = err.details.field === undefined ? `operations[${index}]` : `operations[${index}].${err.details.field}`;
+  throw new StoreError(err.code, `operations[${index}]: ${err.message}`, { ...err.details, field, index, cause: err });
+}
+
 function atIndex<T>(index: number, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (!(err instanceof StoreError)) throw err;
-    const field = err.details.field === undefined ? `operations[${index}]` : `operations[${index}].${err.details.field}`;
-    throw new StoreError(err.code, `operations[${index}]: ${err.message}`, { ...err.details, field, index, cause: err });
+    return withIndex(index, err);
+  }
+}
+
+async function atIndexAsync<T>(index: number, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    return withIndex(index, err);
   }
 }

@@ -6,6 +6,7 @@
  * caller that wants to change one copies it first (`structuredClone(resource)`), and nothing a
  * caller does to a returned object can reach the store.
  */
+import type { Relationship, RelationshipInput } from '../relations/types.js';
 
 /** Identifies a resource. `group` "" is the Kubernetes core group; `namespace` "" is cluster-scoped. */
 export interface ResourceRef {
@@ -82,12 +83,17 @@ export interface DeleteOptions {
   readonly uid?: string;
 }
 
-/** One operation of a `batch`. */
+/** One operation of a `batch`: a resource write, or adding (`relate`) or deleting (`unrelate`) a relationship. */
 export type BatchOperation =
   | { readonly op: 'add'; readonly resource: ResourceInput }
   | { readonly op: 'update'; readonly resource: ResourceInput }
   | { readonly op: 'apply'; readonly resource: ResourceInput }
-  | { readonly op: 'delete'; readonly ref: RefInput; readonly version?: number; readonly uid?: string };
+  | { readonly op: 'delete'; readonly ref: RefInput; readonly version?: number; readonly uid?: string }
+  | { readonly op: 'relate'; readonly relationship: RelationshipInput }
+  | { readonly op: 'unrelate'; readonly relationship: RelationshipInput; readonly ignoreMissing?: boolean };
+
+/** What one batch operation returns: a resource, a relationship, or undefined (an `unrelate` that found nothing to delete). */
+export type BatchResult = Resource | Relationship | undefined;
 
 /** A `list` query. Every field is optional; with none, `list` pages through every resource. */
 export interface ListQuery {

@@ -1,5 +1,5 @@
 // A second process that tries to open the store at argv[2] and prints what happened as JSON.
-import { openStore } from '../../src/store/resource-store.js';
+import { openStore } from '../../src/store/open-store.js';
 import { StoreError } from '../../src/store/errors.js';
 
 try {

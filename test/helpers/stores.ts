@@ -9,7 +9,8 @@ import { after } from 'node:test';
 import type { Engine } from '../../src/store/engine.js';
 import { formatKey } from '../../src/store/key-codec.js';
 import { openLevelEngine } from '../../src/store/level-engine.js';
-import { DEFAULT_MAX_DATA_BYTES, openStoreOn, type ResourceStore, type StoreOptions } from '../../src/store/resource-store.js';
+import { DEFAULT_MAX_DATA_BYTES, openStoreOn, type StoreOptions } from '../../src/store/open-store.js';
+import type { ResourceStore } from '../../src/store/resource-store.js';
 
 /** A store under test with its engine, and (on disk) a way to reopen it. */
 export interface OpenedStore {

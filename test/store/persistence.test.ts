@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { StoreError } from '../../src/store/errors.js';
-import { openStore } from '../../src/store/resource-store.js';
+import { openStore } from '../../src/store/open-store.js';
 import { tempDir } from '../helpers/stores.js';
 import { deployment, pod, podRef } from '../helpers/fixtures.js';
 

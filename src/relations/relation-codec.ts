@@ -1,0 +1,79 @@
+/**
+ * The relationship codec: a relationship to its stored protobuf bytes
+ * (`resourcestore.v1.Relationship`) and back to the frozen object callers read.
+ */
+import { resourcestore } from '../gen/schema.js';
+import { StoreError } from '../store/errors.js';
+import { deepFreeze } from '../store/resource-codec.js';
+import type { ResourceRef } from '../store/types.js';
+import type { PackedPredicate, PredicateRegistry } from './predicates.js';
+import type { Relationship } from './types.js';
+
+const pb = resourcestore.v1;
+
+/** A relationship as stored. */
+export interface RelationshipRecord {
+  readonly subject: ResourceRef;
+  readonly predicate: PackedPredicate;
+  readonly object: ResourceRef;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+}
+
+export function encodeRelationship(record: RelationshipRecord, predicates: PredicateRegistry): Uint8Array {
+  return pb.Relationship.encode({
+    subject: record.subject,
+    predicate: { type_url: predicates.typeUrl(record.predicate.type), value: record.predicate.value },
+    object: record.object,
+    createdAtMs: record.createdAtMs,
+    updatedAtMs: record.updatedAtMs,
+  }).finish();
+}
+
+function toNumber(value: number | { toNumber(): number }): number {
+  return typeof value === 'number' ? value : value.toNumber();
+}
+
+function ref(message: { group?: string | null; version?: string | null; kind?: string | null; namespace?: string | null; name?: string | null } | null | undefined): ResourceRef {
+  return {
+    group: message?.group ?? '',
+    version: message?.version ?? '',
+    kind: message?.kind ?? '',
+    namespace: message?.namespace ?? '',
+    name: message?.name ?? '',
+  };
+}
+
+/** The stored creation time of a relationship (kept when it is added again). */
+export function createdAtOf(bytes: Uint8Array, key: string): number {
+  return decodeMessage(bytes, key).createdAtMs;
+}
+
+function decodeMessage(bytes: Uint8Array, key: string) {
+  try {
+    const m = pb.Relationship.decode(bytes);
+    if (!m.subject || !m.object || !m.predicate) throw new Error('record has no subject, object or predicate');
+    return {
+      subject: ref(m.subject),
+      object: ref(m.object),
+      typeUrl: m.predicate.type_url ?? '',
+      value: m.predicate.value ?? new Uint8Array(),
+      createdAtMs: toNumber(m.createdAtMs),
+      updatedAtMs: toNumber(m.updatedAtMs),
+    };
+  } catch (cause) {
+    throw new StoreError('CORRUPTED', `stored relationship at ${JSON.stringify(key)} cannot be decoded: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** A stored relationship as callers read it, deeply frozen. */
+export function decodeRelationship(bytes: Uint8Array, key: string, predicates: PredicateRegistry): Relationship {
+  const m = decodeMessage(bytes, key);
+  return deepFreeze({
+    subject: m.subject,
+    predicate: predicates.unpack(m.typeUrl, m.value),
+    object: m.object,
+    createdAt: new Date(m.createdAtMs).toISOString(),
+    updatedAt: new Date(m.updatedAtMs).toISOString(),
+  });
+}

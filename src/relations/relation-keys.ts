@@ -1,0 +1,55 @@
+/**
+ * Where relationships live in the key space. Each triple is stored under three orders, each
+ * holding the whole record, so that every query shape is one prefix scan with no second lookup:
+ *
+ * - `/rel-spo/{subject}/{predicate}/{object}`: by subject; subject + predicate; the triple itself;
+ * - `/rel-pos/{predicate}/{object}/{subject}`: by predicate; predicate + object;
+ * - `/rel-osp/{object}/{subject}/{predicate}`: by object; object + subject.
+ *
+ * (A ref is five fields: group, version, kind, namespace, name.) `/rel-count/{ref}` holds how
+ * many relationships name a resource: every write of a relationship writes the counts of both
+ * its ends, so a delete that removes "every relationship naming X" reads X's count and thereby
+ * guards its scan: a relationship added concurrently changes the count and the delete runs again.
+ */
+import { decodeKey, encodeKey } from '../store/key-codec.js';
+import { refFields, refOfFields } from '../store/refs.js';
+import type { ResourceRef } from '../store/types.js';
+
+export const SPO = 'rel-spo';
+export const POS = 'rel-pos';
+export const OSP = 'rel-osp';
+const COUNT = 'rel-count';
+
+/** A triple's identity. */
+export interface Triple {
+  readonly subject: ResourceRef;
+  readonly type: string;
+  readonly object: ResourceRef;
+}
+
+/** The three keys a triple is stored under, SPO first. */
+export function tripleKeys({ subject, type, object }: Triple): [spo: string, pos: string, osp: string] {
+  const s = refFields(subject);
+  const o = refFields(object);
+  return [encodeKey(SPO, ...s, type, ...o), encodeKey(POS, type, ...o, ...s), encodeKey(OSP, ...o, ...s, type)];
+}
+
+/** The triple a key of any of the three orders names. */
+export function tripleOfKey(key: string): Triple {
+  const { section, fields } = decodeKey(key);
+  switch (section) {
+    case SPO:
+      return { subject: refOfFields(fields.slice(0, 5)), type: fields[5]!, object: refOfFields(fields.slice(6, 11)) };
+    case POS:
+      return { type: fields[0]!, object: refOfFields(fields.slice(1, 6)), subject: refOfFields(fields.slice(6, 11)) };
+    case OSP:
+      return { object: refOfFields(fields.slice(0, 5)), subject: refOfFields(fields.slice(5, 10)), type: fields[10]! };
+    default:
+      throw new Error(`not a relationship key: section ${section}`);
+  }
+}
+
+/** The key counting the relationships that name `ref`. */
+export function endCountKey(ref: ResourceRef): string {
+  return encodeKey(COUNT, ...refFields(ref));
+}

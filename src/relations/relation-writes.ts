@@ -1,0 +1,93 @@
+/**
+ * What adding and deleting relationships does, inside a transaction: the three index entries of
+ * each triple, the relationship counts of both ends, and one store revision per change. Adding a
+ * triple that exists replaces its predicate payload and `updatedAt` and keeps `createdAt`.
+ * Deleting a resource deletes every relationship naming it (`deleteRelationshipsOf`).
+ */
+import { StoreError } from '../store/errors.js';
+import { decodeNumber, encodeNumber } from '../store/number-codec.js';
+import { formatRef, refFields } from '../store/refs.js';
+import type { Transaction } from '../store/transaction.js';
+import { encodeKey } from '../store/key-codec.js';
+import type { ResourceRef } from '../store/types.js';
+import type { PackedPredicate, PredicateRegistry } from './predicates.js';
+import { createdAtOf, decodeRelationship, encodeRelationship } from './relation-codec.js';
+import { endCountKey, OSP, SPO, tripleKeys, tripleOfKey, type Triple } from './relation-keys.js';
+import type { Relationship } from './types.js';
+
+/** A validated relationship, ready to write. */
+export interface PreparedRelationship {
+  readonly subject: ResourceRef;
+  readonly predicate: PackedPredicate;
+  readonly object: ResourceRef;
+}
+
+function formatTriple(triple: Triple): string {
+  return `${formatRef(triple.subject)} --${triple.type}--> ${formatRef(triple.object)}`;
+}
+
+async function moveEndCount(txn: Transaction, ref: ResourceRef, delta: number): Promise<void> {
+  const key = endCountKey(ref);
+  const count = decodeNumber(await txn.get(key), `relationship count ${key}`) + delta;
+  if (count === 0) txn.del(key);
+  else txn.put(key, encodeNumber(count));
+}
+
+/** Adds (or replaces) a relationship; returns it as stored. */
+export async function addRelationship(
+  txn: Transaction,
+  rel: PreparedRelationship,
+  predicates: PredicateRegistry,
+  now: number,
+): Promise<Relationship> {
+  const keys = tripleKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object });
+  const existing = await txn.get(keys[0]);
+  if (existing === undefined) {
+    await moveEndCount(txn, rel.subject, 1);
+    await moveEndCount(txn, rel.object, 1);
+  }
+  const createdAtMs = existing === undefined ? now : createdAtOf(existing, keys[0]);
+  const bytes = encodeRelationship({ ...rel, createdAtMs, updatedAtMs: now }, predicates);
+  for (const key of keys) txn.put(key, bytes);
+  txn.change();
+  return decodeRelationship(bytes, keys[0], predicates);
+}
+
+/**
+ * Deletes a relationship; returns its last state, or undefined when it was absent and
+ * `ignoreMissing` is set (NOT_FOUND otherwise).
+ */
+export async function deleteRelationship(
+  txn: Transaction,
+  triple: Triple,
+  predicates: PredicateRegistry,
+  ignoreMissing: boolean,
+): Promise<Relationship | undefined> {
+  const keys = tripleKeys(triple);
+  const existing = await txn.get(keys[0]);
+  if (existing === undefined) {
+    if (ignoreMissing) return undefined;
+    throw new StoreError('NOT_FOUND', `relationship ${formatTriple(triple)} not found`);
+  }
+  for (const key of keys) txn.del(key);
+  await moveEndCount(txn, triple.subject, -1);
+  await moveEndCount(txn, triple.object, -1);
+  txn.change();
+  return decodeRelationship(existing, keys[0], predicates);
+}
+
+/** Deletes every relationship that names `ref` as subject or object. */
+export async function deleteRelationshipsOf(txn: Transaction, ref: ResourceRef, predicates: PredicateRegistry): Promise<void> {
+  // The count guards the scans below: any concurrent change to a relationship naming `ref` changes it.
+  if ((await txn.get(endCountKey(ref))) === undefined) return;
+  const fields = refFields(ref);
+  const keys = [...(await txn.keysWithPrefix(encodeKey(SPO, ...fields))), ...(await txn.keysWithPrefix(encodeKey(OSP, ...fields)))];
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const triple = tripleOfKey(key);
+    const [spo] = tripleKeys(triple);
+    if (seen.has(spo)) continue; // a relationship from `ref` to itself is under both prefixes
+    seen.add(spo);
+    await deleteRelationship(txn, triple, predicates, false);
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The relationship half of the store's API: validating relationship input, adding and deleting
+ * triples as one transaction, paged queries by any combination of subject, predicate and object,
+ * and traversal. The ResourceStore exposes these methods; batches mix them with resource writes.
+ */
+import type { ContinueTokens } from '../indices/continue-token.js';
+import { queryFingerprint } from '../indices/continue-token.js';
+import type { Engine } from '../store/engine.js';
+import { invalidArgument } from '../store/errors.js';
+import { readPage } from '../store/paged-scan.js';
+import { resourceKey } from '../store/resource-keys.js';
+import type { TransactionRunner } from '../store/transaction-runner.js';
+import type { Resource } from '../store/types.js';
+import { isRecord, normalizeCount, normalizeRef } from '../store/validate.js';
+import type { PredicateRegistry } from './predicates.js';
+import { decodeRelationship } from './relation-codec.js';
+import type { Triple } from './relation-keys.js';
+import { planRelationshipQuery } from './relation-query.js';
+import { addRelationship, deleteRelationship, type PreparedRelationship } from './relation-writes.js';
+import { traverse } from './traverse.js';
+import type { Graph, Relationship, RelationshipInput, RelationshipPage, RelationshipQuery, TraverseOptions } from './types.js';
+
+/** What the relationship API works with. */
+export interface RelationshipDeps {
+  readonly engine: Engine;
+  readonly runner: TransactionRunner;
+  readonly tokens: ContinueTokens;
+  readonly predicates: PredicateRegistry;
+  readonly maxListLimit: number;
+  /** A resource from bytes read under its key (the cached object when the bytes match). */
+  readonly loadResource: (key: string, bytes: Uint8Array) => Resource;
+}
+
+const DEFAULT_DEPTH = 3;
+const MAX_DEPTH = 64;
+const DEFAULT_NODES = 1000;
+const MAX_NODES = 100_000;
+const MAX_RELATIONSHIPS_PER_CALL = 10_000;
+
+export class RelationshipApi {
+  readonly #deps: RelationshipDeps;
+
+  constructor(deps: RelationshipDeps) {
+    this.#deps = deps;
+  }
+
+  /** Validates a relationship to add. */
+  prepare(input: RelationshipInput, field: string): PreparedRelationship {
+    if (!isRecord(input)) throw invalidArgument(field, 'must be { subject, predicate, object }');
+    return {
+      subject: normalizeRef(input.subject, `${field}.subject`),
+      predicate: this.#deps.predicates.pack(input.predicate, `${field}.predicate`),
+      object: normalizeRef(input.object, `${field}.object`),
+    };
+  }
+
+  /** Validates a relationship to delete: only its ends and its predicate's type matter. */
+  prepareTriple(input: RelationshipInput, field: string): Triple {
+    if (!isRecord(input)) throw invalidArgument(field, 'must be { subject, predicate, object }');
+    const predicate = input.predicate as unknown;
+    if (!isRecord(predicate)) throw invalidArgument(`${field}.predicate`, 'must be { type } or a protobuf Any');
+    const name = typeof predicate.typeUrl === 'string' ? predicate.typeUrl.slice(predicate.typeUrl.lastIndexOf('/') + 1) : predicate.type;
+    return {
+      subject: normalizeRef(input.subject, `${field}.subject`),
+      type: this.#deps.predicates.resolve(name, `${field}.predicate`),
+      object: normalizeRef(input.object, `${field}.object`),
+    };
+  }
+
+  /** The keys a write of this relationship queues behind: the resource keys of both its ends. */
+  lockKeys(rel: { subject: Triple['subject']; object: Triple['object'] }): string[] {
+    return [resourceKey(rel.subject), resourceKey(rel.object)];
+  }
+
+  #checkCount(count: number): void {
+    if (count === 0) throw invalidArgument('relationships', 'name at least one relationship');
+    if (count > MAX_RELATIONSHIPS_PER_CALL) throw invalidArgument('relationships', `name at most ${MAX_RELATIONSHIPS_PER_CALL}`);
+  }
+
+  async add(inputs: readonly RelationshipInput[]): Promise<Relationship[]> {
+    this.#checkCount(inputs.length);
+    const rels = inputs.map((input, i) => this.prepare(input, `relationships[${i}]`));
+    const { runner, predicates } = this.#deps;
+    return runner.run(rels.flatMap((rel) => this.lockKeys(rel)), async (txn, now) => {
+      const added: Relationship[] = [];
+      for (const rel of rels) added.push(await addRelationship(txn, rel, predicates, now));
+      return added;
+    });
+  }
+
+  async delete(inputs: readonly RelationshipInput[], ignoreMissing: boolean): Promise<Array<Relationship | undefined>> {
+    this.#checkCount(inputs.length);
+    const triples = inputs.map((input, i) => this.prepareTriple(input, `relationships[${i}]`));
+    const { runner, predicates } = this.#deps;
+    return runner.run(triples.flatMap((triple) => this.lockKeys(triple)), async (txn) => {
+      const deleted: Array<Relationship | undefined> = [];
+      for (const triple of triples) deleted.push(await deleteRelationship(txn, triple, predicates, ignoreMissing));
+      return deleted;
+    });
+  }
+
+  async query(query: RelationshipQuery): Promise<RelationshipPage> {
+    if (!isRecord(query)) throw invalidArgument('query', 'must be an object');
+    const { engine, tokens, predicates } = this.#deps;
+    const limit = normalizeCount(query.limit, 'limit', this.#deps.maxListLimit);
+    const plan = planRelationshipQuery(query, (name, field) => predicates.resolve(name, field));
+    const fingerprint = queryFingerprint(plan.canonical);
+    const from = query.continue === undefined ? undefined : tokens.open(query.continue, fingerprint);
+    if (from && from.scan !== 0) throw invalidArgument('continue', 'does not fit this query');
+    const snapshot = engine.snapshot();
+    try {
+      const revision = await engine.revisionAt(snapshot);
+      const page = await readPage([{ prefix: plan.prefix }], {
+        engine,
+        snapshot,
+        limit,
+        from,
+        load: (key, bytes) => decodeRelationship(bytes, key, predicates),
+      });
+      return { items: page.items, revision, ...(page.next ? { continue: tokens.mint(fingerprint, page.next) } : {}) };
+    } finally {
+      await snapshot.close();
+    }
+  }
+
+  async traverse(options: TraverseOptions): Promise<Graph> {
+    if (!isRecord(options)) throw invalidArgument('options', 'must be an object with from');
+    const direction = options.direction ?? 'out';
+    if (direction !== 'out' && direction !== 'in' && direction !== 'both') {
+      throw invalidArgument('direction', `must be out, in or both, got ${JSON.stringify(direction)}`);
+    }
+    let predicates: string[] | undefined;
+    if (options.predicates !== undefined) {
+      if (!Array.isArray(options.predicates)) throw invalidArgument('predicates', 'must be an array of predicate types');
+      predicates = [...new Set(options.predicates.map((name, i) => this.#deps.predicates.resolve(name, `predicates[${i}]`)))];
+    }
+    const maxDepth = options.maxDepth === 0 ? 0 : (normalizeCount(options.maxDepth, 'maxDepth', MAX_DEPTH) ?? DEFAULT_DEPTH);
+    return traverse(
+      {
+        from: normalizeRef(options.from, 'from'),
+        out: direction !== 'in',
+        in: direction !== 'out',
+        predicates,
+        maxDepth,
+        limit: normalizeCount(options.limit, 'limit', MAX_NODES) ?? DEFAULT_NODES,
+      },
+      { engine: this.#deps.engine, predicates: this.#deps.predicates, loadResource: this.#deps.loadResource },
+    );
+  }
+}

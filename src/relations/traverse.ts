@@ -1,0 +1,102 @@
+/**
+ * Graph traversal for dashboards: breadth first from a resource, along relationships out
+ * (subject to object), in (object to subject) or both, optionally only of some predicate types,
+ * up to a depth, within one snapshot. Each step is prefix scans of the node's own relationships
+ * (`/rel-spo/{node}/[{predicate}/]` out, `/rel-pos/{predicate}/{node}/` or `/rel-osp/{node}/` in),
+ * so a traversal costs what it returns. A node is visited once, so cycles end; the node limit cuts
+ * the walk, and `truncated` says so. Edges are every relationship walked between returned nodes.
+ */
+import type { Engine, EngineSnapshot } from '../store/engine.js';
+import { encodeKey, prefixRange } from '../store/key-codec.js';
+import { refFields } from '../store/refs.js';
+import { resourceKey } from '../store/resource-keys.js';
+import type { Resource, ResourceRef } from '../store/types.js';
+import { decodeRelationship } from './relation-codec.js';
+import { OSP, POS, SPO, tripleKeys, tripleOfKey } from './relation-keys.js';
+import type { PredicateRegistry } from './predicates.js';
+import type { Graph, GraphNode, Relationship } from './types.js';
+
+/** A validated traversal. */
+export interface TraversalPlan {
+  readonly from: ResourceRef;
+  readonly out: boolean;
+  readonly in: boolean;
+  /** Full predicate type names, or undefined for all. */
+  readonly predicates: readonly string[] | undefined;
+  readonly maxDepth: number;
+  readonly limit: number;
+}
+
+/** What a traversal reads with. */
+export interface TraversalContext {
+  readonly engine: Engine;
+  readonly predicates: PredicateRegistry;
+  /** The resource stored under a key, from bytes read in the snapshot. */
+  readonly loadResource: (key: string, bytes: Uint8Array) => Resource;
+}
+
+/** The prefixes holding the relationships one step from `node` takes. */
+function stepPrefixes(node: ResourceRef, plan: TraversalPlan): string[] {
+  const fields = refFields(node);
+  const prefixes: string[] = [];
+  if (plan.out) {
+    if (plan.predicates) for (const p of plan.predicates) prefixes.push(encodeKey(SPO, ...fields, p));
+    else prefixes.push(encodeKey(SPO, ...fields));
+  }
+  if (plan.in) {
+    if (plan.predicates) for (const p of plan.predicates) prefixes.push(encodeKey(POS, p, ...fields));
+    else prefixes.push(encodeKey(OSP, ...fields));
+  }
+  return prefixes;
+}
+
+function sameRef(a: ResourceRef, b: ResourceRef): boolean {
+  return a.name === b.name && a.namespace === b.namespace && a.kind === b.kind && a.version === b.version && a.group === b.group;
+}
+
+/** Walks the graph from `plan.from`. */
+export async function traverse(plan: TraversalPlan, ctx: TraversalContext): Promise<Graph> {
+  const { engine, predicates } = ctx;
+  const snapshot: EngineSnapshot = engine.snapshot();
+  try {
+    const revision = await engine.revisionAt(snapshot);
+    const depths = new Map<string, { ref: ResourceRef; depth: number }>([[resourceKey(plan.from), { ref: plan.from, depth: 0 }]]);
+    const edges = new Map<string, Relationship>();
+    let truncated = false;
+    let frontier = [plan.from];
+    for (let depth = 1; depth <= plan.maxDepth && frontier.length > 0; depth++) {
+      const next: ResourceRef[] = [];
+      for (const node of frontier) {
+        for (const prefix of stepPrefixes(node, plan)) {
+          for await (const chunk of engine.scan({ ...prefixRange(prefix), snapshot })) {
+            for (const [key, bytes] of chunk) {
+              const triple = tripleOfKey(key);
+              const neighbour = sameRef(triple.subject, node) && plan.out ? triple.object : triple.subject;
+              const neighbourKey = resourceKey(neighbour);
+              if (!depths.has(neighbourKey)) {
+                if (depths.size >= plan.limit) {
+                  truncated = true;
+                  continue;
+                }
+                depths.set(neighbourKey, { ref: neighbour, depth });
+                next.push(neighbour);
+              }
+              const [spo] = tripleKeys(triple);
+              if (!edges.has(spo)) edges.set(spo, decodeRelationship(bytes, key, predicates));
+            }
+          }
+        }
+      }
+      frontier = next;
+    }
+    const entries = [...depths.entries()];
+    const values = await engine.getMany(entries.map(([key]) => key), snapshot);
+    const nodes: GraphNode[] = entries.map(([key, { ref, depth }], i) => {
+      const bytes = values[i];
+      return bytes === undefined ? { ref, depth } : { ref, depth, resource: ctx.loadResource(key, bytes) };
+    });
+    return { nodes, edges: [...edges.values()], revision, truncated };
+  } finally {
+    await snapshot.close();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Opening a store: validating the options, opening the engine (on disk or in memory), and the
+ * one piece of state a store creates for itself, the secret that signs its continue tokens.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import type { Engine } from './engine.js';
+import { invalidArgument } from './errors.js';
+import { encodeKey } from './key-codec.js';
+import { openLevelEngine } from './level-engine.js';
+import type { CacheOptions } from './read-cache.js';
+import { ResourceStore, type StoreSetup } from './resource-store.js';
+import { isObject, normalizeCount } from './validate.js';
+
+/** Options of `openStore`. */
+export interface StoreOptions {
+  /** Directory of an on-disk store (classic-level); in memory (memory-level) when absent. */
+  readonly path?: string;
+  /**
+   * fsync every batch before acknowledging it. Default false: an acknowledged write survives a
+   * crash of the process (LevelDB has handed it to the OS), not a crash of the machine.
+   */
+  readonly sync?: boolean;
+  /** Read-cache bounds. Default 10,000 resources and about 64 MiB. */
+  readonly cache?: CacheOptions;
+  /** Most bytes a resource's data may take, encoded. Default 1.5 MiB, as etcd's request limit. */
+  readonly maxDataBytes?: number;
+  /** The Prometheus registry for the store's metrics. Default: a private registry (`store.metrics`). */
+  readonly registry?: Registry;
+}
+
+/** The default limit on a resource's data: 1.5 MiB, as etcd. */
+export const DEFAULT_MAX_DATA_BYTES = 1.5 * 1024 * 1024;
+const TOKEN_SECRET_KEY = encodeKey('meta', 'token-secret');
+
+/**
+ * Opens a store: on disk when `options.path` is given, in memory otherwise.
+ *
+ * @example
+ * const store = await openStore({ path: './data' });
+ * await store.add({ ref: { version: 'v1', kind: 'Pod', namespace: 'web', name: 'a' }, data: pod });
+ */
+export async function openStore(options: StoreOptions = {}): Promise<ResourceStore> {
+  if (!isObject(options)) throw invalidArgument('options', 'must be an object');
+  if (options.path !== undefined && (typeof options.path !== 'string' || options.path.length === 0)) {
+    throw invalidArgument('options.path', 'must be a non-empty string');
+  }
+  const maxDataBytes = normalizeCount(options.maxDataBytes, 'options.maxDataBytes', 2 ** 31) ?? DEFAULT_MAX_DATA_BYTES;
+  const cache = options.cache ?? {};
+  if (!isObject(cache)) throw invalidArgument('options.cache', 'must be an object');
+  if (cache.maxEntries !== 0) normalizeCount(cache.maxEntries, 'options.cache.maxEntries', 2 ** 31);
+  normalizeCount(cache.maxBytes, 'options.cache.maxBytes', Number.MAX_SAFE_INTEGER);
+  const engine = await openLevelEngine({ ...(options.path === undefined ? {} : { path: options.path }), sync: options.sync ?? false });
+  try {
+    return await openStoreOn(engine, { maxDataBytes, cache, registry: options.registry });
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+}
+
+/** @internal Opens a store on an engine already open (tests use it to look at the raw key space). */
+export async function openStoreOn(engine: Engine, setup: Omit<StoreSetup, 'secret'>): Promise<ResourceStore> {
+  let secret = await engine.get(TOKEN_SECRET_KEY);
+  if (secret === undefined) {
+    secret = randomBytes(32);
+    await engine.commit({ checks: [{ key: TOKEN_SECRET_KEY, value: undefined }], puts: [[TOKEN_SECRET_KEY, secret]], dels: [], counters: [], changes: 0 });
+  }
+  return new ResourceStore(engine, { ...setup, secret });
+}

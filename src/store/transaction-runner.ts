@@ -1,0 +1,50 @@
+/**
+ * Runs write transactions: queues each behind earlier writes to the same keys in this process
+ * (key-locks.ts), runs its body against a fresh Transaction, commits it as one engine write, and
+ * runs it again when a precondition failed (a writer this process does not see changed what it
+ * read). The body decides everything from what it reads, so running it again is always safe.
+ */
+import { PreconditionFailed, type Engine } from './engine.js';
+import { StoreError } from './errors.js';
+import { KeyLocks } from './key-locks.js';
+import { Transaction, type KeyReader } from './transaction.js';
+
+const MAX_ATTEMPTS = 100;
+
+export class TransactionRunner {
+  readonly #engine: Engine;
+  readonly #read: KeyReader;
+  readonly #locks = new KeyLocks();
+
+  /** `read` reads committed state (the store passes one that consults its read cache first). */
+  constructor(engine: Engine, read: KeyReader) {
+    this.#engine = engine;
+    this.#read = read;
+  }
+
+  /**
+   * Runs `body` in a transaction holding `lockKeys`, commits what it wrote, and returns what it
+   * returned. A body that throws writes nothing.
+   */
+  async run<T>(lockKeys: readonly string[], body: (txn: Transaction, now: number) => Promise<T>): Promise<T> {
+    const release = await this.#locks.acquire([...new Set(lockKeys)]);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const txn = new Transaction(this.#read, (range) => this.#engine.scanKeys({ ...range }));
+        const result = await body(txn, Date.now());
+        if (txn.empty) return result;
+        try {
+          await this.#engine.commit(txn.toEngineWrite());
+          return result;
+        } catch (err) {
+          if (!(err instanceof PreconditionFailed)) throw err;
+          if (attempt === MAX_ATTEMPTS) {
+            throw new StoreError('CONFLICT', `the data this write reads changed ${MAX_ATTEMPTS} times in a row while it ran; try again`);
+          }
+        }
+      }
+    } finally {
+      release();
+    }
+  }
+}
