@@ -47,7 +47,7 @@ class Model {
       }
     } else if (s.op === 'relate') {
       this.triples.add(tripleId(s.s, s.t, s.o));
-    } else if (!this.triples.delete(tripleId(s.s, s.t, s.o))) {
+    } else if (s.op === 'unrelate' && !this.triples.delete(tripleId(s.s, s.t, s.o))) {
       return 'NOT_FOUND';
     }
     return 'ok';
@@ -89,7 +89,7 @@ async function run(store: ResourceStore, s: Step): Promise<string> {
     if (s.op === 'addResource') await store.add({ ref: REFS[s.r]! });
     else if (s.op === 'deleteResource') await store.delete(REFS[s.r]!);
     else if (s.op === 'relate') await store.addRelationships(rel(s.s, s.t, s.o));
-    else await store.deleteRelationships(rel(s.s, s.t, s.o));
+    else if (s.op === 'unrelate') await store.deleteRelationships(rel(s.s, s.t, s.o));
     return 'ok';
   } catch (err) {
     if (isStoreError(err)) return err.code;
