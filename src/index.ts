@@ -22,6 +22,18 @@ export type { CacheOptions } from './store/read-cache.js';
 export { StoreError, isStoreError, ERROR_CODES } from './store/errors.js';
 export type { ErrorCode, StoreErrorDetails } from './store/errors.js';
 export { JSON_TYPE_URL } from './store/resource-codec.js';
+export { concatMapBounded } from './events/concat-map-bounded.js';
+export { EVENT_TYPES } from './events/types.js';
+export type {
+  EventType,
+  RelationshipEvent,
+  RelationshipFilter,
+  ResourceEvent,
+  StoreEvent,
+  WatchFilter,
+  WatchOptions,
+} from './events/types.js';
+export type { RetentionOptions } from './events/change-log.js';
 export { parseLabelSelector, matchesSelector } from './indices/label-selector.js';
 export type { LabelSelector, Requirement, SetRequirement } from './indices/label-selector.js';
 export type {

@@ -5,9 +5,14 @@
  *   counters, so it is right straight after a reopen, without a scan;
  * - `resourcestore_storage_bytes`: the engine's data size (files on disk, or bytes in memory);
  * - `resourcestore_operation_duration_seconds{operation}`: a histogram per public operation;
- * - `resourcestore_cache_hits_total` and `resourcestore_cache_misses_total`: the read cache.
+ * - `resourcestore_cache_hits_total` and `resourcestore_cache_misses_total`: the read cache;
+ * - `resourcestore_events_sent_total{kind,type}`, `resourcestore_events_overflowed_total`,
+ *   `resourcestore_subscribers`: the event streams;
+ * - `resourcestore_log_entries`, `resourcestore_log_first_revision`,
+ *   `resourcestore_log_compacted_total`: the change log and its compaction.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { EventStats } from '../events/event-stats.js';
 import type { Engine } from '../store/engine.js';
 import { typeOfCounter } from '../store/resource-keys.js';
 
@@ -23,15 +28,25 @@ export type Operation =
   | 'addRelationships'
   | 'deleteRelationships'
   | 'getRelationships'
-  | 'traverse';
+  | 'traverse'
+  | 'compact';
+
+/** Where the event and change-log metrics are read from. */
+export interface EventSources {
+  readonly stats: EventStats;
+  subscribers(): number;
+  logEntries(): number;
+  logFirstRevision(): number;
+}
 
 export class StoreMetrics {
   readonly registry: Registry;
   readonly cacheHits: Counter;
   readonly cacheMisses: Counter;
+  readonly logCompacted: Counter;
   readonly #duration: Histogram<'operation'>;
 
-  constructor(engine: Engine, registry: Registry = new Registry()) {
+  constructor(engine: Engine, events: EventSources, registry: Registry = new Registry()) {
     this.registry = registry;
     const registers = [registry];
     new Gauge({
@@ -64,6 +79,50 @@ export class StoreMetrics {
     });
     this.cacheHits = new Counter({ name: 'resourcestore_cache_hits_total', help: 'Read-cache hits.', registers });
     this.cacheMisses = new Counter({ name: 'resourcestore_cache_misses_total', help: 'Read-cache misses.', registers });
+    new Counter({
+      name: 'resourcestore_events_sent_total',
+      help: 'Events delivered to subscribers, by kind (resource, relationship) and type (add, update, delete).',
+      labelNames: ['kind', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { kind, type, count } of events.stats.sentCounts()) this.inc({ kind, type }, count);
+      },
+    });
+    new Counter({
+      name: 'resourcestore_events_overflowed_total',
+      help: 'Subscriptions ended with OVERFLOW because they fell further behind than their buffer.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(events.stats.overflows);
+      },
+    });
+    new Gauge({
+      name: 'resourcestore_subscribers',
+      help: 'Open event subscriptions.',
+      registers,
+      collect() {
+        this.set(events.subscribers());
+      },
+    });
+    new Gauge({
+      name: 'resourcestore_log_entries',
+      help: 'Entries in the change log.',
+      registers,
+      collect() {
+        this.set(events.logEntries());
+      },
+    });
+    new Gauge({
+      name: 'resourcestore_log_first_revision',
+      help: 'The oldest revision still in the change log; a watch from an older one fails with COMPACTED.',
+      registers,
+      collect() {
+        this.set(events.logFirstRevision());
+      },
+    });
+    this.logCompacted = new Counter({ name: 'resourcestore_log_compacted_total', help: 'Change-log entries removed by compaction.', registers });
   }
 
   /** Starts timing an operation; call the returned function when it ends. */

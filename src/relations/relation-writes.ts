@@ -49,8 +49,20 @@ export async function addRelationship(
   const createdAtMs = existing === undefined ? now : createdAtOf(existing, keys[0]);
   const bytes = encodeRelationship({ ...rel, createdAtMs, updatedAtMs: now }, predicates);
   for (const key of keys) txn.put(key, bytes);
-  txn.change();
-  return decodeRelationship(bytes, keys[0], predicates);
+  const relationship = decodeRelationship(bytes, keys[0], predicates);
+  txn.change(
+    existing === undefined
+      ? { kind: 'relationship', type: 'add', object: relationship, bytes }
+      : {
+          kind: 'relationship',
+          type: 'update',
+          object: relationship,
+          bytes,
+          previous: decodeRelationship(existing, keys[0], predicates),
+          previousBytes: existing,
+        },
+  );
+  return relationship;
 }
 
 /**
@@ -72,8 +84,9 @@ export async function deleteRelationship(
   for (const key of keys) txn.del(key);
   await moveEndCount(txn, triple.subject, -1);
   await moveEndCount(txn, triple.object, -1);
-  txn.change();
-  return decodeRelationship(existing, keys[0], predicates);
+  const relationship = decodeRelationship(existing, keys[0], predicates);
+  txn.change({ kind: 'relationship', type: 'delete', object: relationship, bytes: existing });
+  return relationship;
 }
 
 /** Deletes every relationship that names `ref` as subject or object. */

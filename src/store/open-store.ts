@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
+import { ChangeLog, DEFAULT_RETENTION, type RetentionOptions } from '../events/change-log.js';
 import type { Engine } from './engine.js';
 import { invalidArgument } from './errors.js';
 import { encodeKey } from './key-codec.js';
@@ -27,6 +28,8 @@ export interface StoreOptions {
   readonly maxDataBytes?: number;
   /** The Prometheus registry for the store's metrics. Default: a private registry (`store.metrics`). */
   readonly registry?: Registry;
+  /** How much of the change log is kept for replays. Default 100,000 events and 24 hours, compacted every 10 s. */
+  readonly retention?: RetentionOptions;
 }
 
 /** The default limit on a resource's data: 1.5 MiB, as etcd. */
@@ -50,9 +53,22 @@ export async function openStore(options: StoreOptions = {}): Promise<ResourceSto
   if (!isObject(cache)) throw invalidArgument('options.cache', 'must be an object');
   if (cache.maxEntries !== 0) normalizeCount(cache.maxEntries, 'options.cache.maxEntries', 2 ** 31);
   normalizeCount(cache.maxBytes, 'options.cache.maxBytes', Number.MAX_SAFE_INTEGER);
+  const retention = options.retention ?? {};
+  if (!isObject(retention)) throw invalidArgument('options.retention', 'must be an object');
+  const setup = {
+    maxDataBytes,
+    cache,
+    registry: options.registry,
+    retention: {
+      maxEvents: normalizeCount(retention.maxEvents, 'options.retention.maxEvents', Number.MAX_SAFE_INTEGER) ?? DEFAULT_RETENTION.maxEvents,
+      maxAgeMs: normalizeCount(retention.maxAgeMs, 'options.retention.maxAgeMs', Number.MAX_SAFE_INTEGER) ?? DEFAULT_RETENTION.maxAgeMs,
+      compactIntervalMs:
+        normalizeCount(retention.compactIntervalMs, 'options.retention.compactIntervalMs', 2 ** 31 - 1) ?? DEFAULT_RETENTION.compactIntervalMs,
+    },
+  };
   const engine = await openLevelEngine({ ...(options.path === undefined ? {} : { path: options.path }), sync: options.sync ?? false });
   try {
-    return await openStoreOn(engine, { maxDataBytes, cache, registry: options.registry });
+    return await openStoreOn(engine, setup);
   } catch (err) {
     await engine.close();
     throw err;
@@ -60,11 +76,11 @@ export async function openStore(options: StoreOptions = {}): Promise<ResourceSto
 }
 
 /** @internal Opens a store on an engine already open (tests use it to look at the raw key space). */
-export async function openStoreOn(engine: Engine, setup: Omit<StoreSetup, 'secret'>): Promise<ResourceStore> {
+export async function openStoreOn(engine: Engine, setup: Omit<StoreSetup, 'secret' | 'logStart'>): Promise<ResourceStore> {
   let secret = await engine.get(TOKEN_SECRET_KEY);
   if (secret === undefined) {
     secret = randomBytes(32);
     await engine.commit({ checks: [{ key: TOKEN_SECRET_KEY, value: undefined }], puts: [[TOKEN_SECRET_KEY, secret]], dels: [], counters: [], changes: 0 });
   }
-  return new ResourceStore(engine, { ...setup, secret });
+  return new ResourceStore(engine, { ...setup, secret, logStart: await ChangeLog.readStart(engine) });
 }

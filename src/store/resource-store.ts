@@ -7,7 +7,13 @@
  * write without one applies to the latest state. Concurrent calls on different resources share
  * LevelDB batches through the engine's group commit, while each keeps its own outcome.
  */
+import type { Observable } from 'rxjs';
 import type { Registry } from 'prom-client';
+import { ChangeLog, type RetentionOptions } from '../events/change-log.js';
+import { EventRouter } from '../events/event-router.js';
+import { EventStats } from '../events/event-stats.js';
+import { subscribeEvents, watchEvents, type StreamContext } from '../events/event-streams.js';
+import type { StoreEvent, WatchFilter, WatchOptions } from '../events/types.js';
 import { StoreMetrics, type Operation } from '../metrics/store-metrics.js';
 import { ContinueTokens, queryFingerprint } from '../indices/continue-token.js';
 import { parseLabelSelector } from '../indices/label-selector.js';
@@ -48,7 +54,10 @@ export interface StoreSetup {
   readonly maxDataBytes: number;
   readonly cache: CacheOptions;
   readonly registry: Registry | undefined;
+  readonly retention: Required<RetentionOptions>;
   readonly secret: Uint8Array;
+  /** The first revision still in the change log. */
+  readonly logStart: number;
 }
 
 /** One validated operation of a write. */
@@ -66,6 +75,10 @@ export class ResourceStore {
   readonly #predicates = new PredicateRegistry();
   readonly #runner: TransactionRunner;
   readonly #relations: RelationshipApi;
+  readonly #router = new EventRouter();
+  readonly #stats = new EventStats();
+  readonly #log: ChangeLog;
+  readonly #streams: StreamContext;
   readonly #maxDataBytes: number;
   #commits = 0;
   #closed = false;
@@ -77,10 +90,30 @@ export class ResourceStore {
   constructor(engine: Engine, setup: StoreSetup) {
     this.#engine = engine;
     this.#cache = new ReadCache(setup.cache);
-    this.#metrics = new StoreMetrics(engine, setup.registry);
+    this.#metrics = new StoreMetrics(
+      engine,
+      {
+        stats: this.#stats,
+        subscribers: () => this.#router.size,
+        logEntries: () => this.#log.size,
+        logFirstRevision: () => this.#log.firstRevision,
+      },
+      setup.registry,
+    );
     this.#tokens = new ContinueTokens(setup.secret);
     this.#maxDataBytes = setup.maxDataBytes;
-    this.#runner = new TransactionRunner(engine, async (key) => this.#cache.get(key)?.bytes ?? (await engine.get(key)));
+    this.#log = new ChangeLog(engine, setup.logStart, this.#predicates, setup.retention, (events) => this.#router.publish(events), {
+      compacted: (entries) => this.#metrics.logCompacted.inc(entries),
+    });
+    this.#streams = {
+      router: this.#router,
+      log: this.#log,
+      stats: this.#stats,
+      revision: () => engine.revision,
+      closed: () => this.#closed,
+      resolvePredicate: (name, field) => this.#predicates.resolve(name, field),
+    };
+    this.#runner = new TransactionRunner(engine, async (key) => this.#cache.get(key)?.bytes ?? (await engine.get(key)), this.#log);
     this.#relations = new RelationshipApi({
       engine,
       runner: this.#runner,
@@ -231,14 +264,47 @@ export class ResourceStore {
   }
 
   /**
-   * Closes the store: calls made before it finish (their writes land), every later call fails
-   * with CLOSED. Idempotent.
+   * Every committed change matching `filter`, as an Observable of events in revision order, once
+   * each. With `fromRevision`, the changes after it are replayed from the change log first, then
+   * live ones follow with no gap and no duplicate; COMPACTED if the log no longer holds them.
+   * Delivery is synchronous as changes commit; for slow asynchronous work, pipe through
+   * `concatMapBounded`. Bad filters and options throw INVALID_ARGUMENT at once.
+   *
+   * @example
+   * store.subscribe({ type: { version: 'v1', kind: 'Pod' }, namespace: 'web' }).subscribe((e) => console.log(e.type, e.resource.ref.name));
+   */
+  subscribe(filter?: WatchFilter, options?: WatchOptions): Observable<StoreEvent> {
+    return subscribeEvents(this.#streams, filter, options);
+  }
+
+  /**
+   * The same stream as an async iterable that the consumer pulls at its own pace: events wait in
+   * a bounded buffer (`bufferSize`, default 10,000); past it the iteration throws OVERFLOW with
+   * the revision to watch again from. Registers at once: no change after the call is missed.
+   *
+   * @example
+   * for await (const event of store.watch({ type: { version: 'v1', kind: 'Pod' } }, { fromRevision: page.revision })) { ... }
+   */
+  watch(filter?: WatchFilter, options?: WatchOptions): AsyncIterableIterator<StoreEvent> {
+    return watchEvents(this.#streams, filter, options);
+  }
+
+  /** Compacts the change log to its retention now (it also runs in the background); resolves to the entries removed. */
+  compact(): Promise<number> {
+    return this.#run('compact', () => this.#log.compact());
+  }
+
+  /**
+   * Closes the store: calls made before it finish (their writes land), event streams end after
+   * delivering every change committed, and every later call fails with CLOSED. Idempotent.
    */
   async close(): Promise<void> {
     if (this.#closed) return this.#closing;
     this.#closed = true;
     this.#closing = (async () => {
       if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+      this.#router.close();
+      await this.#log.close();
       await this.#engine.close();
     })();
     return this.#closing;

@@ -53,10 +53,14 @@ function checkPreconditions(write: PreparedWrite, current: Resource): void {
   }
 }
 
-function store(txn: Transaction, ctx: ResourceWriteContext, key: string, record: ResourceRecord): Resource {
+function store(txn: Transaction, ctx: ResourceWriteContext, key: string, record: ResourceRecord, current: CachedResource | undefined): Resource {
   const entry = { resource: toResource(record), bytes: encodeRecord(record) };
   txn.put(key, entry.bytes);
-  txn.change();
+  txn.change(
+    current
+      ? { kind: 'resource', type: 'update', object: entry.resource, bytes: entry.bytes, previous: current.resource, previousBytes: current.bytes }
+      : { kind: 'resource', type: 'add', object: entry.resource, bytes: entry.bytes },
+  );
   txn.afterCommit(() => ctx.remember(key, entry));
   return entry.resource;
 }
@@ -74,7 +78,7 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
     txn.del(key);
     for (const entry of indexEntries(ref, current.resource.labels)) txn.del(entry);
     txn.count(typeCounterName(ref), -1);
-    txn.change();
+    txn.change({ kind: 'resource', type: 'delete', object: current.resource, bytes: current.bytes });
     txn.afterCommit(() => ctx.remember(key, undefined));
     await ctx.deleteRelationshipsOf(txn, ref);
     return current.resource;
@@ -88,7 +92,8 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
     for (const entry of indexEntries(ref, content.labels)) txn.put(entry, INDEX_VALUE);
     txn.count(typeCounterName(ref), 1);
     const { now } = ctx;
-    return store(txn, ctx, key, { ref, uid: write.uid ?? crypto.randomUUID(), ...content, createdAtMs: now, updatedAtMs: now, version: 1 });
+    const record = { ref, uid: write.uid ?? crypto.randomUUID(), ...content, createdAtMs: now, updatedAtMs: now, version: 1 };
+    return store(txn, ctx, key, record, undefined);
   }
   if (write.op === 'add') throw new StoreError('ALREADY_EXISTS', `${formatRef(ref)} already exists`);
   const stored = current.resource;
@@ -101,5 +106,5 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
   const labelChanges = labelIndexChanges(ref, stored.labels, content.labels);
   for (const entry of labelChanges.dels) txn.del(entry);
   for (const entry of labelChanges.puts) txn.put(entry, INDEX_VALUE);
-  return store(txn, ctx, key, { ...base, updatedAtMs: ctx.now, version: stored.version + 1 });
+  return store(txn, ctx, key, { ...base, updatedAtMs: ctx.now, version: stored.version + 1 }, current);
 }

@@ -7,19 +7,24 @@
 import { PreconditionFailed, type Engine } from './engine.js';
 import { StoreError } from './errors.js';
 import { KeyLocks } from './key-locks.js';
-import { Transaction, type KeyReader } from './transaction.js';
+import { Transaction, type ChangeHandler, type KeyReader } from './transaction.js';
 
 const MAX_ATTEMPTS = 100;
 
 export class TransactionRunner {
   readonly #engine: Engine;
   readonly #read: KeyReader;
+  readonly #changes: ChangeHandler;
   readonly #locks = new KeyLocks();
 
-  /** `read` reads committed state (the store passes one that consults its read cache first). */
-  constructor(engine: Engine, read: KeyReader) {
+  /**
+   * `read` reads committed state (the store passes one that consults its read cache first);
+   * `changes` logs the changes of each commit and publishes them.
+   */
+  constructor(engine: Engine, read: KeyReader, changes: ChangeHandler) {
     this.#engine = engine;
     this.#read = read;
+    this.#changes = changes;
   }
 
   /**
@@ -31,10 +36,11 @@ export class TransactionRunner {
     try {
       for (let attempt = 1; ; attempt++) {
         const txn = new Transaction(this.#read, (range) => this.#engine.scanKeys({ ...range }));
-        const result = await body(txn, Date.now());
+        const now = Date.now();
+        const result = await body(txn, now);
         if (txn.empty) return result;
         try {
-          await this.#engine.commit(txn.toEngineWrite());
+          await this.#engine.commit(txn.toEngineWrite(this.#changes, now));
           return result;
         } catch (err) {
           if (!(err instanceof PreconditionFailed)) throw err;

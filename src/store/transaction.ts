@@ -9,6 +9,7 @@
  * scans guards the range with a key it reads, one that every writer into that range also writes
  * (the relationship count of a resource guards the relationships that name it).
  */
+import type { Change } from '../events/change.js';
 import type { EngineWrite } from './engine.js';
 import { prefixRange } from './key-codec.js';
 
@@ -17,6 +18,14 @@ export type KeyReader = (key: string) => Promise<Uint8Array | undefined>;
 /** Lists the committed keys of a range, in chunks. */
 export type KeyScanner = (range: { gte: string; lt: string }) => AsyncIterable<readonly string[]>;
 
+/** What becomes of a transaction's changes: change-log entries in its batch, and events after it. */
+export interface ChangeHandler {
+  /** The change-log entries of `changes`, numbered from revision `first`, at time `now`. */
+  logEntries(changes: readonly Change[], first: number, now: number): Array<[string, Uint8Array]>;
+  /** Called synchronously once they are committed, in commit order. */
+  committed(changes: readonly Change[], first: number): void;
+}
+
 export class Transaction {
   readonly #read: KeyReader;
   readonly #scan: KeyScanner;
@@ -24,7 +33,7 @@ export class Transaction {
   readonly #writes = new Map<string, Uint8Array | undefined>();
   readonly #counters = new Map<string, number>();
   readonly #afterCommit: Array<() => void> = [];
-  #changes = 0;
+  readonly #changes: Change[] = [];
 
   constructor(read: KeyReader, scan: KeyScanner) {
     this.#read = read;
@@ -53,9 +62,9 @@ export class Transaction {
     this.#counters.set(name, (this.#counters.get(name) ?? 0) + delta);
   }
 
-  /** Records one change: the transaction takes one more store revision. */
-  change(): void {
-    this.#changes++;
+  /** Records one change: the transaction takes one more store revision, and logs and publishes it. */
+  change(change: Change): void {
+    this.#changes.push(change);
   }
 
   /** Runs `hook` synchronously once the transaction has committed, in commit order. */
@@ -79,11 +88,11 @@ export class Transaction {
 
   /** True when the transaction would write nothing. */
   get empty(): boolean {
-    return this.#writes.size === 0 && this.#changes === 0;
+    return this.#writes.size === 0 && this.#changes.length === 0;
   }
 
-  /** The engine write: the values read as preconditions, the buffered writes, counters and changes. */
-  toEngineWrite(): EngineWrite {
+  /** The engine write: the values read as preconditions, the buffered writes, counters, and changes with their log entries. */
+  toEngineWrite(handler: ChangeHandler, now: number): EngineWrite {
     const puts: Array<[string, Uint8Array]> = [];
     const dels: string[] = [];
     for (const [key, value] of this.#writes) {
@@ -91,14 +100,17 @@ export class Transaction {
       else puts.push([key, value]);
     }
     const hooks = this.#afterCommit;
+    const changes = this.#changes;
     return {
       checks: [...this.#reads].map(([key, value]) => ({ key, value })),
       puts,
       dels,
       counters: [...this.#counters].filter(([, delta]) => delta !== 0),
-      changes: this.#changes,
-      onCommit: () => {
+      changes: changes.length,
+      ...(changes.length > 0 ? { atRevision: (first: number) => handler.logEntries(changes, first, now) } : {}),
+      onCommit: (result) => {
         for (const hook of hooks) hook();
+        if (changes.length > 0) handler.committed(changes, result.firstRevision);
       },
     };
   }

@@ -9,6 +9,7 @@ import { after } from 'node:test';
 import type { Engine } from '../../src/store/engine.js';
 import { formatKey } from '../../src/store/key-codec.js';
 import { openLevelEngine } from '../../src/store/level-engine.js';
+import { DEFAULT_RETENTION } from '../../src/events/change-log.js';
 import { DEFAULT_MAX_DATA_BYTES, openStoreOn, type StoreOptions } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 
@@ -22,7 +23,7 @@ export interface OpenedStore {
 /** Opens stores on one engine kind. */
 export interface StoreFactory {
   readonly name: string;
-  open(options?: Pick<StoreOptions, 'cache' | 'maxDataBytes' | 'registry'>, path?: string): Promise<OpenedStore>;
+  open(options?: TestStoreOptions, path?: string): Promise<OpenedStore>;
 }
 
 const tempDirs: string[] = [];
@@ -37,11 +38,15 @@ export function tempDir(): string {
   return dir;
 }
 
-async function openOn(engine: Engine, options: Pick<StoreOptions, 'cache' | 'maxDataBytes' | 'registry'> = {}): Promise<ResourceStore> {
+/** The options tests set. */
+export type TestStoreOptions = Pick<StoreOptions, 'cache' | 'maxDataBytes' | 'registry' | 'retention'>;
+
+async function openOn(engine: Engine, options: TestStoreOptions = {}): Promise<ResourceStore> {
   return openStoreOn(engine, {
     maxDataBytes: options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES,
     cache: options.cache ?? {},
     registry: options.registry,
+    retention: { ...DEFAULT_RETENTION, ...options.retention },
   });
 }
 
