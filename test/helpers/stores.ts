@@ -9,6 +9,7 @@ import { after } from 'node:test';
 import type { Engine } from '../../src/store/engine.js';
 import { formatKey } from '../../src/store/key-codec.js';
 import { openLevelEngine } from '../../src/store/level-engine.js';
+import { WrappedEngine } from './wrapped-engine.js';
 import { DEFAULT_RETENTION } from '../../src/events/change-log.js';
 import { DEFAULT_MAX_DATA_BYTES, openStoreOn, type StoreOptions } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
@@ -67,6 +68,13 @@ export const diskFactory: StoreFactory = {
 };
 
 export const factories: readonly StoreFactory[] = [memoryFactory, diskFactory];
+
+/** Opens a store of `factory` on a WrappedEngine, for tests that need to hold scans or fail commits. */
+export async function openWrapped(factory: StoreFactory, options?: TestStoreOptions): Promise<OpenedStore & { wrapped: WrappedEngine }> {
+  const path = factory === diskFactory ? join(tempDir(), 'db') : undefined;
+  const wrapped = new WrappedEngine(await openLevelEngine(path === undefined ? {} : { path }));
+  return { store: await openOn(wrapped, options), engine: wrapped, path, wrapped };
+}
 
 /** Every key and value in the engine, keys printed readably, values as hex. */
 export async function rawKeySpace(engine: Engine): Promise<Map<string, string>> {

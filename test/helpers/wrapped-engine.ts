@@ -1,0 +1,74 @@
+/**
+ * An engine that delegates to a real one, with hooks for tests: hold range scans until released
+ * (to make a replay slow, deterministically), and fail the next commits (as a full disk would).
+ */
+import type { CommitResult, Engine, EngineSnapshot, EngineWrite, ScanOptions } from '../../src/store/engine.js';
+import { StoreError } from '../../src/store/errors.js';
+
+export class WrappedEngine implements Engine {
+  readonly #inner: Engine;
+  #held: Promise<void> | undefined;
+  #release: (() => void) | undefined;
+  /** How many of the next commits fail with INTERNAL. */
+  failCommits = 0;
+
+  constructor(inner: Engine) {
+    this.#inner = inner;
+  }
+
+  /** Holds every range scan from now until `release`. */
+  holdScans(): void {
+    this.#held = new Promise((resolve) => (this.#release = resolve));
+  }
+
+  release(): void {
+    this.#release?.();
+    this.#held = undefined;
+  }
+
+  get revision(): number {
+    return this.#inner.revision;
+  }
+  get durable(): boolean {
+    return this.#inner.durable;
+  }
+  get(key: string, snapshot?: EngineSnapshot) {
+    return this.#inner.get(key, snapshot);
+  }
+  getMany(keys: readonly string[], snapshot?: EngineSnapshot) {
+    return this.#inner.getMany(keys, snapshot);
+  }
+  async *scan(options: ScanOptions) {
+    if (this.#held) await this.#held;
+    yield* this.#inner.scan(options);
+  }
+  async *scanKeys(options: ScanOptions) {
+    if (this.#held) await this.#held;
+    yield* this.#inner.scanKeys(options);
+  }
+  snapshot() {
+    return this.#inner.snapshot();
+  }
+  revisionAt(snapshot: EngineSnapshot) {
+    return this.#inner.revisionAt(snapshot);
+  }
+  commit(write: EngineWrite): Promise<CommitResult> {
+    if (this.failCommits > 0) {
+      this.failCommits--;
+      return Promise.reject(new StoreError('INTERNAL', 'write failed: injected by the test'));
+    }
+    return this.#inner.commit(write);
+  }
+  counter(key: string) {
+    return this.#inner.counter(key);
+  }
+  counters() {
+    return this.#inner.counters();
+  }
+  storageBytes() {
+    return this.#inner.storageBytes();
+  }
+  close() {
+    return this.#inner.close();
+  }
+}
