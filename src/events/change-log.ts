@@ -19,7 +19,7 @@ import type { EventType, StoreEvent } from './types.js';
 
 const pb = resourcestore.v1;
 const LOG_SECTION = 'log';
-const LOG_START_KEY = encodeKey('meta', 'log-start');
+export const LOG_START_KEY = encodeKey('meta', 'log-start');
 const COMPACT_BATCH = 1000;
 
 /** How much of the change log is kept. */

@@ -169,8 +169,18 @@ class EventQueue {
   }
 }
 
+/** A watch: an async iterable of events, and a promise that tells when it stopped receiving them. */
+export interface WatchIterator extends AsyncIterableIterator<StoreEvent> {
+  /**
+   * Settles when the subscription stops taking events: with the OVERFLOW error when it fell
+   * behind, or undefined when the store closed or the watch was ended. For a consumer blocked
+   * elsewhere (a socket that will not drain) to learn it at once. Never rejects.
+   */
+  readonly stopped: Promise<StoreError | undefined>;
+}
+
 /** The async-iterable form (see the module comment). Registers at once, so no event after the call is missed. */
-export function watchEvents(ctx: StreamContext, filter?: WatchFilter, options?: WatchOptions): AsyncIterableIterator<StoreEvent> {
+export function watchEvents(ctx: StreamContext, filter?: WatchFilter, options?: WatchOptions): WatchIterator {
   const { filter: compiled, from, capacity } = prepare(ctx, filter, options);
   const liveAfter = start(ctx, from);
   const queue = new EventQueue();
@@ -178,6 +188,8 @@ export function watchEvents(ctx: StreamContext, filter?: WatchFilter, options?: 
   let failure: StoreError | undefined;
   let ending = false;
   let wake: (() => void) | undefined;
+  let stop!: (reason: StoreError | undefined) => void;
+  const stopped = new Promise<StoreError | undefined>((resolve) => (stop = resolve));
   const signal = (): void => {
     wake?.();
     wake = undefined;
@@ -190,6 +202,7 @@ export function watchEvents(ctx: StreamContext, filter?: WatchFilter, options?: 
         failure = overflow(ctx.stats, capacity, last);
         queue.clear();
         ctx.router.remove(routed);
+        stop(failure);
       } else {
         queue.push(event);
       }
@@ -198,6 +211,7 @@ export function watchEvents(ctx: StreamContext, filter?: WatchFilter, options?: 
     end() {
       ending = true;
       ctx.router.remove(routed);
+      stop(undefined);
       signal();
     },
   };
@@ -237,15 +251,18 @@ export function watchEvents(ctx: StreamContext, filter?: WatchFilter, options?: 
       }
     } finally {
       ctx.router.remove(routed);
+      stop(failure);
     }
   }
 
   const generator = events();
   return {
+    stopped,
     next: () => generator.next(),
     return: (value?: unknown) => {
       ctx.router.remove(routed);
       queue.clear();
+      stop(undefined);
       signal();
       return generator.return(value);
     },

@@ -29,7 +29,8 @@ export type Operation =
   | 'deleteRelationships'
   | 'getRelationships'
   | 'traverse'
-  | 'compact';
+  | 'compact'
+  | 'exportSnapshot';
 
 /** Where the event and change-log metrics are read from. */
 export interface EventSources {

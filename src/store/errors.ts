@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   CONFLICT: 'The stored version (or uid) differs from the one the caller expected.',
   INVALID_ARGUMENT: 'The input is malformed: a missing or bad field, selector, token or option.',
   TOO_LARGE: 'A value is over its size limit (resource data, annotations).',
+  UNAUTHENTICATED: 'The server requires a bearer token and the request had none, or a wrong one.',
   CLOSED: 'The store is closed, or closing; nothing more can be done with it.',
   LOCKED: 'The data directory is held by another process or another open store.',
   CORRUPTED: 'A stored value or index entry could not be decoded or does not match its key.',

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { ChangeLog, DEFAULT_RETENTION, type RetentionOptions } from '../events/change-log.js';
+import { checkNotRestoring } from '../snapshot/snapshot-io.js';
 import type { Engine } from './engine.js';
 import { invalidArgument } from './errors.js';
 import { encodeKey } from './key-codec.js';
@@ -77,6 +78,7 @@ export async function openStore(options: StoreOptions = {}): Promise<ResourceSto
 
 /** @internal Opens a store on an engine already open (tests use it to look at the raw key space). */
 export async function openStoreOn(engine: Engine, setup: Omit<StoreSetup, 'secret' | 'logStart'>): Promise<ResourceStore> {
+  await checkNotRestoring(engine);
   let secret = await engine.get(TOKEN_SECRET_KEY);
   if (secret === undefined) {
     secret = randomBytes(32);

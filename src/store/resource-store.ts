@@ -12,9 +12,11 @@ import type { Registry } from 'prom-client';
 import { ChangeLog, type RetentionOptions } from '../events/change-log.js';
 import { EventRouter } from '../events/event-router.js';
 import { EventStats } from '../events/event-stats.js';
-import { subscribeEvents, watchEvents, type StreamContext } from '../events/event-streams.js';
+import { subscribeEvents, watchEvents, type StreamContext, type WatchIterator } from '../events/event-streams.js';
 import type { StoreEvent, WatchFilter, WatchOptions } from '../events/types.js';
 import { StoreMetrics, type Operation } from '../metrics/store-metrics.js';
+import { SnapshotWriter } from '../snapshot/snapshot-format.js';
+import { exportSnapshot } from '../snapshot/snapshot-io.js';
 import { ContinueTokens, queryFingerprint } from '../indices/continue-token.js';
 import { parseLabelSelector } from '../indices/label-selector.js';
 import { matchesQuery, planQuery, type NormalizedQuery } from '../indices/query-planner.js';
@@ -281,12 +283,22 @@ export class ResourceStore {
    * The same stream as an async iterable that the consumer pulls at its own pace: events wait in
    * a bounded buffer (`bufferSize`, default 10,000); past it the iteration throws OVERFLOW with
    * the revision to watch again from. Registers at once: no change after the call is missed.
+   * `stopped` settles as soon as the subscription stops taking events (with the OVERFLOW error,
+   * if that is why), for a consumer that is blocked elsewhere.
    *
    * @example
    * for await (const event of store.watch({ type: { version: 'v1', kind: 'Pod' } }, { fromRevision: page.revision })) { ... }
    */
-  watch(filter?: WatchFilter, options?: WatchOptions): AsyncIterableIterator<StoreEvent> {
+  watch(filter?: WatchFilter, options?: WatchOptions): WatchIterator {
     return watchEvents(this.#streams, filter, options);
+  }
+
+  /**
+   * Writes a consistent snapshot of every resource and relationship, as of one revision, in the
+   * versioned, checksummed format of `src/snapshot/snapshot-format.ts`, line by line to `write`.
+   */
+  exportSnapshot(write: (text: string) => Promise<void> | void): Promise<{ revision: number; resources: number; relationships: number }> {
+    return this.#run('exportSnapshot', () => exportSnapshot(this.#engine, new SnapshotWriter(write)));
   }
 
   /** Compacts the change log to its retention now (it also runs in the background); resolves to the entries removed. */

@@ -1,0 +1,54 @@
+/**
+ * Store statistics for `stats`: the revision, resources by type (from the persisted counters) and
+ * by namespace (a pass over the namespace index), relationships, change-log entries, and the bytes
+ * the data takes.
+ */
+import { LOG_START_KEY } from '../events/change-log.js';
+import { NAMESPACE_SECTION } from '../indices/index-keys.js';
+import { SPO } from '../relations/relation-keys.js';
+import type { Engine } from '../store/engine.js';
+import { decodeKey, encodeKey, prefixRange } from '../store/key-codec.js';
+import { decodeNumber } from '../store/number-codec.js';
+import { typeOfCounter } from '../store/resource-keys.js';
+
+export interface StoreStats {
+  readonly revision: number;
+  readonly resources: number;
+  readonly byType: Record<string, number>;
+  readonly byNamespace: Record<string, number>;
+  readonly relationships: number;
+  readonly logEntries: number;
+  readonly logFirstRevision: number;
+  readonly storageBytes: number;
+}
+
+export async function storeStats(engine: Engine): Promise<StoreStats> {
+  const byType: Record<string, number> = {};
+  let resources = 0;
+  for (const [name, count] of engine.counters()) {
+    const type = typeOfCounter(name);
+    if (!type) continue;
+    byType[`${type.group === '' ? '' : `${type.group}/`}${type.version}/${type.kind}`] = count;
+    resources += count;
+  }
+  const byNamespace: Record<string, number> = {};
+  for await (const chunk of engine.scanKeys(prefixRange(encodeKey(NAMESPACE_SECTION)))) {
+    for (const key of chunk) {
+      const namespace = decodeKey(key).fields[0] ?? '';
+      byNamespace[namespace] = (byNamespace[namespace] ?? 0) + 1;
+    }
+  }
+  let relationships = 0;
+  for await (const chunk of engine.scanKeys(prefixRange(encodeKey(SPO)))) relationships += chunk.length;
+  const logFirstRevision = decodeNumber(await engine.get(LOG_START_KEY), 'the log start') || 1;
+  return {
+    revision: engine.revision,
+    resources,
+    byType,
+    byNamespace,
+    relationships,
+    logEntries: Math.max(0, engine.revision - logFirstRevision + 1),
+    logFirstRevision,
+    storageBytes: await engine.storageBytes(),
+  };
+}

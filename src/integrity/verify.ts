@@ -1,0 +1,171 @@
+/**
+ * Integrity checks over the raw key space, for `verify`: every resource decodes and sits under its
+ * own key with all its index entries; every index entry points at a resource that has it; the
+ * type counters match the resources; every relationship is in all three orders with the same
+ * record, and the relationship counts match; the change log is contiguous from its start to the
+ * store revision. Each finding names the key. Memory stays small: checks go entry by entry with
+ * point reads, and only per-type and per-end counts are held.
+ */
+import { resourcestore } from '../gen/schema.js';
+import { LOG_START_KEY, logKey } from '../events/change-log.js';
+import { LABEL_SECTION, NAMESPACE_SECTION, indexEntries, namespaceIndexKey, refOfIndexKey, labelIndexKey } from '../indices/index-keys.js';
+import { endCountKey, OSP, POS, SPO, tripleKeys, tripleOfKey } from '../relations/relation-keys.js';
+import type { Engine } from '../store/engine.js';
+import { decodeKey, encodeKey, formatKey, prefixRange } from '../store/key-codec.js';
+import { decodeNumber } from '../store/number-codec.js';
+import { decodeRecord, type ResourceRecord } from '../store/resource-codec.js';
+import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../store/resource-keys.js';
+import { RESTORING_KEY } from '../snapshot/snapshot-io.js';
+
+/** One inconsistency: what is wrong, and where. */
+export interface Finding {
+  readonly problem: string;
+  readonly key: string;
+}
+
+/** What verify looked at, and what it found. */
+export interface VerifyReport {
+  readonly resources: number;
+  readonly indexEntries: number;
+  readonly relationships: number;
+  readonly logEntries: number;
+  readonly findings: readonly Finding[];
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  return a !== undefined && b !== undefined && Buffer.compare(a, b) === 0;
+}
+
+/** Runs every check. */
+export async function verifyIntegrity(engine: Engine): Promise<VerifyReport> {
+  const findings: Finding[] = [];
+  const find = (problem: string, key: string): void => void findings.push({ problem, key: formatKey(key) });
+  let resources = 0;
+  let entries = 0;
+  let relationships = 0;
+  let logEntries = 0;
+  const typeCounts = new Map<string, number>();
+  const labelsOf = new Map<string, ResourceRecord | null>();
+  const load = async (key: string): Promise<ResourceRecord | null> => {
+    if (labelsOf.has(key)) return labelsOf.get(key)!;
+    const bytes = await engine.get(key);
+    let record: ResourceRecord | null = null;
+    if (bytes !== undefined) {
+      try {
+        record = decodeRecord(bytes, key);
+      } catch {
+        record = null;
+      }
+    }
+    if (labelsOf.size > 10_000) labelsOf.clear();
+    labelsOf.set(key, record);
+    return record;
+  };
+
+  if ((await engine.get(RESTORING_KEY)) !== undefined) find('a restore was interrupted: the store is incomplete', RESTORING_KEY);
+
+  for await (const chunk of engine.scan(prefixRange(ALL_RESOURCES_PREFIX))) {
+    for (const [key, bytes] of chunk) {
+      resources++;
+      let record: ResourceRecord;
+      try {
+        record = decodeRecord(bytes, key);
+      } catch (err) {
+        find(`the resource cannot be decoded: ${(err as Error).message}`, key);
+        continue;
+      }
+      if (resourceKey(record.ref) !== key) {
+        find('the resource is stored under a key that is not its own', key);
+        continue;
+      }
+      const name = typeCounterName(record.ref);
+      typeCounts.set(name, (typeCounts.get(name) ?? 0) + 1);
+      const wanted = indexEntries(record.ref, record.labels);
+      const present = await engine.getMany(wanted);
+      wanted.forEach((entry, i) => {
+        if (present[i] === undefined) find('index entry missing for a stored resource', entry);
+      });
+    }
+  }
+
+  for (const section of [NAMESPACE_SECTION, LABEL_SECTION]) {
+    for await (const chunk of engine.scanKeys(prefixRange(encodeKey(section)))) {
+      for (const entry of chunk) {
+        entries++;
+        const ref = refOfIndexKey(entry);
+        const record = await load(resourceKey(ref));
+        if (record === null) {
+          find('index entry for a resource that is not stored (or cannot be decoded)', entry);
+          continue;
+        }
+        if (section === NAMESPACE_SECTION) {
+          if (namespaceIndexKey(record.ref) !== entry) find('namespace index entry does not match its resource', entry);
+        } else {
+          const [labelKey, labelValue] = decodeKey(entry).fields as [string, string];
+          if (!Object.hasOwn(record.labels, labelKey) || labelIndexKey(labelKey, record.labels[labelKey]!, record.ref) !== entry || record.labels[labelKey] !== labelValue) {
+            find('label index entry does not match its resource', entry);
+          }
+        }
+      }
+    }
+  }
+
+  for (const [name, count] of engine.counters()) {
+    if (!name.startsWith('["resources"')) continue;
+    if ((typeCounts.get(name) ?? 0) !== count) find(`type counter says ${count}, the store holds ${typeCounts.get(name) ?? 0}`, encodeKey('counter', name));
+  }
+  for (const [name, count] of typeCounts) {
+    if (engine.counter(name) === 0) find(`type counter missing; the store holds ${count}`, encodeKey('counter', name));
+  }
+
+  const ends = new Map<string, number>();
+  for await (const chunk of engine.scan(prefixRange(encodeKey(SPO)))) {
+    for (const [key, bytes] of chunk) {
+      relationships++;
+      const triple = tripleOfKey(key);
+      try {
+        resourcestore.v1.Relationship.decode(bytes);
+      } catch (err) {
+        find(`the relationship cannot be decoded: ${(err as Error).message}`, key);
+      }
+      const [, pos, osp] = tripleKeys(triple);
+      const [posValue, ospValue] = await engine.getMany([pos, osp]);
+      if (!sameBytes(posValue, bytes)) find('relationship missing or different in the predicate order', pos);
+      if (!sameBytes(ospValue, bytes)) find('relationship missing or different in the object order', osp);
+      for (const end of [triple.subject, triple.object]) ends.set(endCountKey(end), (ends.get(endCountKey(end)) ?? 0) + 1);
+    }
+  }
+  for (const section of [POS, OSP]) {
+    for await (const chunk of engine.scanKeys(prefixRange(encodeKey(section)))) {
+      for (const key of chunk) {
+        const [spo] = tripleKeys(tripleOfKey(key));
+        if ((await engine.get(spo)) === undefined) find('relationship index entry without its subject-order record', key);
+      }
+    }
+  }
+  for await (const chunk of engine.scan(prefixRange(encodeKey('rel-count')))) {
+    for (const [key, bytes] of chunk) {
+      const counted = ends.get(key) ?? 0;
+      const stored = decodeNumber(bytes, key);
+      if (stored !== counted) find(`relationship count says ${stored}, ${counted} relationships name this resource`, key);
+      ends.delete(key);
+    }
+  }
+  for (const [key, counted] of ends) find(`relationship count missing; ${counted} relationships name this resource`, key);
+
+  const start = decodeNumber(await engine.get(LOG_START_KEY), 'the log start') || 1;
+  let expected = start;
+  for await (const chunk of engine.scanKeys(prefixRange(encodeKey('log')))) {
+    for (const key of chunk) {
+      logEntries++;
+      const revision = Number(decodeKey(key).fields[0]);
+      if (revision < start) find(`change-log entry before the log start ${start}`, key);
+      else if (revision !== expected) find(`change log has a gap: revision ${expected} is missing`, logKey(expected));
+      expected = Math.max(expected, revision + 1);
+    }
+  }
+  if (expected !== engine.revision + 1) {
+    find(`change log ends at revision ${expected - 1}, the store revision is ${engine.revision}`, logKey(expected));
+  }
+  return { resources, indexEntries: entries, relationships, logEntries, findings };
+}

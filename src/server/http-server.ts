@@ -1,0 +1,93 @@
+/**
+ * The HTTP server over a store (fastify, JSON in and out): resource, relationship, graph and
+ * watch routes, `/metrics` (the store's registry with the process's default metrics), `/healthz`
+ * and `/readyz`, an optional bearer token on every route but the health checks, and a shutdown
+ * that stops accepting, ends event streams, lets requests in flight finish, and closes the store.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { StoreError } from '../store/errors.js';
+import type { ResourceStore } from '../store/resource-store.js';
+import { errorBody, handleError, STATUS_OF } from './http-errors.js';
+import { registerRelationshipRoutes } from './relationship-routes.js';
+import { registerResourceRoutes } from './resource-routes.js';
+
+/** Options of the server. */
+export interface ServerOptions {
+  readonly store: ResourceStore;
+  /** When set, every route but `/healthz` and `/readyz` needs `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** Largest request body in bytes. Default 4 MiB (room for a resource at the 1.5 MiB data limit). */
+  readonly bodyLimit?: number;
+  /** Events held per watch client whose socket is full. Default 10,000. */
+  readonly watchBufferSize?: number;
+  /** Log requests (pino, to stdout). Default false. */
+  readonly logger?: boolean;
+}
+
+/** A built server and how to stop it. */
+export interface StoreServer {
+  readonly app: FastifyInstance;
+  /** Stops accepting, ends event streams, waits for requests in flight, then closes the store. */
+  shutdown(): Promise<void>;
+}
+
+const OPEN_ROUTES = new Set(['/healthz', '/readyz']);
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Builds the server (not yet listening). */
+export function buildServer(options: ServerOptions): StoreServer {
+  const { store } = options;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024, return503OnClosing: true });
+  const processMetrics = new Registry();
+  collectDefaultMetrics({ register: processMetrics });
+  const metrics = Registry.merge([store.metrics, processMetrics]);
+  const streams = new Set<() => void>();
+  let ready = true;
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
+  if (options.token !== undefined) {
+    const token = options.token;
+    app.addHook('onRequest', async (request, reply) => {
+      if (OPEN_ROUTES.has(request.url.split('?')[0]!)) return;
+      const header = request.headers.authorization ?? '';
+      if (!header.startsWith('Bearer ') || !sameToken(header.slice('Bearer '.length), token)) {
+        const err = new StoreError('UNAUTHENTICATED', 'this server needs Authorization: Bearer <token>');
+        return reply.status(STATUS_OF.UNAUTHENTICATED).send(errorBody(err));
+      }
+    });
+  }
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) =>
+    ready ? { status: 'ready', revision: store.revision } : reply.status(503).send({ code: 'CLOSED', message: 'shutting down' }),
+  );
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+  registerResourceRoutes(app, store, { bufferSize: options.watchBufferSize ?? 10_000, heartbeatMs: 15_000, open: streams });
+  registerRelationshipRoutes(app, store);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    shutdown() {
+      stopping ??= (async () => {
+        ready = false;
+        const closing = app.close();
+        for (const end of [...streams]) end();
+        // A client that stopped reading cannot take the end of its stream; do not wait for it forever.
+        setTimeout(() => app.server.closeAllConnections(), 5000).unref();
+        await closing;
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}
