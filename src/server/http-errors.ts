@@ -35,12 +35,16 @@ function fromFastify(err: FastifyError): StoreError {
 
 /** The error handler of the server. */
 export function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  let storeError: StoreError;
-  if (err instanceof StoreError) storeError = err;
-  else if (typeof (err as FastifyError).statusCode === 'number' && (err as FastifyError).statusCode! < 500) storeError = fromFastify(err as FastifyError);
-  else {
-    request.log.error({ err }, 'unexpected error');
-    storeError = new StoreError('INTERNAL', `unexpected error: ${(err as Error).message}`);
+  if (err instanceof StoreError) {
+    void reply.status(STATUS_OF[err.code]).send(errorBody(err));
+    return;
   }
-  void reply.status(STATUS_OF[storeError.code]).send(errorBody(storeError));
+  const status = (err as FastifyError).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Fastify's own 4xx (bad JSON 400, body too large 413, unsupported media type 415) keep their status.
+    void reply.status(status).send(errorBody(fromFastify(err as FastifyError)));
+    return;
+  }
+  request.log.error({ err }, 'unexpected error');
+  void reply.status(500).send(errorBody(new StoreError('INTERNAL', `unexpected error: ${(err as Error).message}`)));
 }

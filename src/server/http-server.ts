@@ -1,10 +1,12 @@
 /**
  * The HTTP server over a store (fastify, JSON in and out): resource, relationship, graph and
- * watch routes, `/metrics` (the store's registry with the process's default metrics), `/healthz`
+ * watch routes, `/snapshot` (an export, streamed), `/metrics` (the store's registry with the
+ * process's default metrics), `/healthz`
  * and `/readyz`, an optional bearer token on every route but the health checks, and a shutdown
  * that stops accepting, ends event streams, lets requests in flight finish, and closes the store.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { StoreError } from '../store/errors.js';
@@ -52,6 +54,7 @@ export function buildServer(options: ServerOptions): StoreServer {
   let ready = true;
 
   app.setErrorHandler(handleError);
+  app.removeContentTypeParser('text/plain'); // bodies are JSON; anything else is 415
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
@@ -71,6 +74,16 @@ export function buildServer(options: ServerOptions): StoreServer {
     ready ? { status: 'ready', revision: store.revision } : reply.status(503).send({ code: 'CLOSED', message: 'shutting down' }),
   );
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+  app.get('/snapshot', async (_request, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    try {
+      await store.exportSnapshot((text) => (res.write(text) ? undefined : once(res, 'drain').then(() => undefined)));
+    } finally {
+      res.end();
+    }
+  });
   registerResourceRoutes(app, store, { bufferSize: options.watchBufferSize ?? 10_000, heartbeatMs: 15_000, open: streams });
   registerRelationshipRoutes(app, store);
 

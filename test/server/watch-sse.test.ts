@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { openStore } from '../../src/store/open-store.js';
+import { openSse, type SseStream } from '../helpers/sse.js';
+import { request, startServer } from '../helpers/server.js';
+
+async function frames(stream: SseStream, n: number) {
+  const got = [];
+  while (got.length < n) {
+    const frame = await stream.next();
+    if (frame === undefined) break;
+    got.push(frame);
+  }
+  return got;
+}
+
+const pods = (url: string) => `${url}/api/v1/namespaces/web/Pod`;
+
+describe('watch streams over Server-Sent Events', () => {
+  it('streams events with their revision as id, and resumes from Last-Event-ID with no gap or duplicate', async () => {
+    const server = await startServer();
+    try {
+      const stream = await openSse(`${pods(server.url)}?watch=true`);
+      assert.equal(stream.status, 200);
+      assert.match(stream.response.headers['content-type'] ?? '', /text\/event-stream/);
+      for (let i = 0; i < 5; i++) await request(`${pods(server.url)}/p${i}`, { method: 'PATCH', body: {} });
+      const first = await frames(stream, 3);
+      assert.deepEqual(first.map((f) => f.id), ['1', '2', '3']);
+      const event = JSON.parse(first[0]!.data);
+      assert.equal(event.type, 'add');
+      assert.equal(event.resource.ref.name, 'p0');
+      stream.close();
+      for (let i = 5; i < 8; i++) await request(`${pods(server.url)}/p${i}`, { method: 'PATCH', body: {} });
+      const resumed = await openSse(`${pods(server.url)}?watch=true`, { 'last-event-id': '3' });
+      assert.deepEqual((await frames(resumed, 5)).map((f) => f.id), ['4', '5', '6', '7', '8']);
+      resumed.close();
+      const byParam = await openSse(`${server.url}/watch?fromRevision=6`);
+      assert.deepEqual((await frames(byParam, 2)).map((f) => f.id), ['7', '8']);
+      byParam.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('answers 410 with COMPACTED for a revision the log no longer holds', async () => {
+    const store = await openStore({ retention: { maxEvents: 2 } });
+    const server = await startServer({ store });
+    try {
+      for (let i = 0; i < 6; i++) await request(`${pods(server.url)}/p${i}`, { method: 'PATCH', body: {} });
+      await store.compact();
+      const gone = await request(`${pods(server.url)}?watch=true&fromRevision=1`);
+      assert.equal(gone.status, 410);
+      assert.equal(gone.body.code, 'COMPACTED');
+      assert.equal(gone.body.revision, 4);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('ends a client too slow for its socket with an error event saying where to resume, without slowing others', async () => {
+    const server = await startServer({ watchBufferSize: 20 });
+    try {
+      const slow = await openSse(`${server.url}/watch`);
+      slow.response.pause(); // stops reading: the socket fills, then the subscription's buffer
+      const fast = await openSse(`${server.url}/watch`);
+      const blob = 'x'.repeat(16 * 1024);
+      for (let i = 0; i < 300; i++) await request(`${pods(server.url)}/p${i}`, { method: 'PATCH', body: { data: { blob } } });
+      assert.deepEqual((await frames(fast, 300)).map((f) => Number(f.id)), Array.from({ length: 300 }, (_, i) => i + 1));
+      slow.response.resume();
+      const got = await frames(slow, 400);
+      const last = got.at(-1)!;
+      assert.equal(last.event, 'error');
+      const error = JSON.parse(last.data);
+      assert.equal(error.code, 'OVERFLOW');
+      const delivered = got.slice(0, -1).map((f) => Number(f.id));
+      assert.deepEqual(delivered, Array.from({ length: delivered.length }, (_, i) => i + 1), 'everything before the error, in order');
+      assert.equal(error.revision, delivered.at(-1) ?? 0, 'resume from the last event received');
+      assert.ok(delivered.length < 300);
+      fast.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('ends every stream when the server shuts down', async () => {
+    const server = await startServer();
+    const stream = await openSse(`${server.url}/watch`);
+    await request(`${pods(server.url)}/a`, { method: 'PATCH', body: {} });
+    await server.stop();
+    const got = await frames(stream, 10);
+    assert.deepEqual(got.map((f) => f.id), ['1']);
+  });
+});
