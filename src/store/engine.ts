@@ -13,6 +13,11 @@
 export interface Precondition {
   readonly key: string;
   readonly value: Uint8Array | undefined;
+  /**
+   * The engine's `commits` when the value was read, if the reader knows it. An engine may skip
+   * re-reading a key that no commit since then has written.
+   */
+  readonly readAt?: number;
 }
 
 /** One atomic write. */
@@ -69,6 +74,8 @@ export interface ScanOptions {
 export interface Engine {
   /** The last committed revision. */
   readonly revision: number;
+  /** How many batches have been committed since the engine opened: a read made at `commits` = n sees every one of them. */
+  readonly commits: number;
   /** True for an engine that keeps its data on disk. */
   readonly durable: boolean;
   get(key: string, snapshot?: EngineSnapshot): Promise<Uint8Array | undefined>;

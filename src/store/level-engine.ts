@@ -33,6 +33,7 @@ type Db = AbstractLevel<string | Uint8Array, string, Uint8Array>;
 const REVISION_KEY = encodeKey('meta', 'revision');
 const COUNTER_SECTION = 'counter';
 const MAX_GROUP = 4096;
+const RECENT_BATCHES = 8;
 const SCAN_CHUNK = 512;
 
 /** Options of the LevelDB engine. */
@@ -135,6 +136,9 @@ class LevelEngine implements Engine {
   readonly #sync: boolean;
   readonly #counters = new Map<string, number>();
   #revision = 0;
+  #commits = 0;
+  /** Keys written by the latest committed batches, newest last, to skip re-reading keys none of them wrote. */
+  readonly #recentWrites: Array<ReadonlySet<string>> = [];
   #queue: Pending[] = [];
   #draining: Promise<void> | undefined;
   #closed = false;
@@ -161,6 +165,19 @@ class LevelEngine implements Engine {
 
   get revision(): number {
     return this.#revision;
+  }
+
+  get commits(): number {
+    return this.#commits;
+  }
+
+  /** True when no batch committed after `readAt` wrote `key`, so a value read then is still current. */
+  #unchangedSince(key: string, readAt: number | undefined): boolean {
+    if (readAt === undefined) return false;
+    const since = this.#commits - readAt;
+    if (since < 0 || since > this.#recentWrites.length) return false;
+    for (let i = this.#recentWrites.length - since; i < this.#recentWrites.length; i++) if (this.#recentWrites[i]!.has(key)) return false;
+    return true;
   }
 
   get durable(): boolean {
@@ -260,7 +277,8 @@ class LevelEngine implements Engine {
     const counters = new Map<string, number>();
     const current = (key: string): Uint8Array | undefined =>
       overlay.has(key) ? overlay.get(key) : this.#db.getSync(key);
-    const ops: Array<{ type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }> = [];
+    // A chained batch: half again as fast as an array of operation objects in abstract-level.
+    const batch = this.#db.batch();
     const accepted: Array<{ pending: Pending; result: CommitResult }> = [];
     let revision = this.#revision;
     let bytesDelta = 0;
@@ -268,7 +286,9 @@ class LevelEngine implements Engine {
 
     for (const pending of group) {
       const { write } = pending;
-      const failed = write.checks.findIndex((check) => !sameBytes(current(check.key), check.value));
+      const failed = write.checks.findIndex((check) =>
+        overlay.has(check.key) || !this.#unchangedSince(check.key, check.readAt) ? !sameBytes(current(check.key), check.value) : false,
+      );
       if (failed >= 0) {
         pending.reject(new PreconditionFailed(failed));
         continue;
@@ -280,7 +300,7 @@ class LevelEngine implements Engine {
           const old = current(key);
           bytesDelta += value.byteLength + (old === undefined ? key.length : -old.byteLength);
         }
-        ops.push({ type: 'put', key, value });
+        batch.put(key, value);
         overlay.set(key, value);
       };
       for (const [key, value] of write.puts) put(key, value);
@@ -288,7 +308,7 @@ class LevelEngine implements Engine {
       for (const key of write.dels) {
         const old = current(key);
         if (trackBytes && old !== undefined) bytesDelta -= old.byteLength + key.length;
-        ops.push({ type: 'del', key });
+        batch.del(key);
         overlay.set(key, undefined);
       }
       for (const [name, delta] of write.counters) {
@@ -299,20 +319,27 @@ class LevelEngine implements Engine {
         result: { firstRevision: write.changes > 0 ? first : revision, lastRevision: revision },
       });
     }
-    if (accepted.length === 0) return;
-    for (const [name, value] of counters) {
-      ops.push(value === 0 ? { type: 'del', key: counterKey(name) } : { type: 'put', key: counterKey(name), value: encodeNumber(value) });
+    if (accepted.length === 0) {
+      await batch.close();
+      return;
     }
-    if (revision !== this.#revision) ops.push({ type: 'put', key: REVISION_KEY, value: encodeNumber(revision) });
+    for (const [name, value] of counters) {
+      if (value === 0) batch.del(counterKey(name));
+      else batch.put(counterKey(name), encodeNumber(value));
+    }
+    if (revision !== this.#revision) batch.put(REVISION_KEY, encodeNumber(revision));
 
     try {
-      await this.#db.batch(ops, { sync: this.#sync } as object); // classic-level reads `sync`
+      await batch.write({ sync: this.#sync } as object); // classic-level reads `sync`
     } catch (cause) {
       const err = new StoreError('INTERNAL', `write failed: ${(cause as Error).message}`, { cause });
       for (const { pending } of accepted) pending.reject(err);
       return;
     }
     this.#revision = revision;
+    this.#commits++;
+    this.#recentWrites.push(new Set(overlay.keys()));
+    if (this.#recentWrites.length > RECENT_BATCHES) this.#recentWrites.shift();
     this.#memoryBytes += bytesDelta;
     for (const [name, value] of counters) {
       if (value === 0) this.#counters.delete(name);

@@ -139,18 +139,63 @@ export function unpackData(data: PackedData): ResourceData {
   return { typeUrl: data.typeUrl, value: Uint8Array.from(data.value) };
 }
 
-/** The resource callers read, deeply frozen, from a record. */
+/**
+ * The resource callers read, from a record: frozen, with `data` unpacked (and deeply frozen) on
+ * first access, so a write, or a list whose caller reads only refs and labels, never parses it.
+ */
 export function toResource(record: ResourceRecord): Resource {
-  return deepFreeze({
+  if (record.data.typeUrl !== JSON_TYPE_URL) return toResourceWithBytes(record);
+  let data: ResourceData | undefined;
+  Object.freeze(record.ref);
+  Object.freeze(record.labels);
+  Object.freeze(record.annotations);
+  return Object.freeze({
     ref: record.ref,
     uid: record.uid,
-    data: unpackData(record.data),
+    get data(): ResourceData {
+      return (data ??= deepFreeze(unpackData(record.data)));
+    },
     labels: record.labels,
     annotations: record.annotations,
-    createdAt: new Date(record.createdAtMs).toISOString(),
-    updatedAt: new Date(record.updatedAtMs).toISOString(),
+    createdAt: isoTime(record.createdAtMs),
+    updatedAt: isoTime(record.updatedAtMs),
     version: record.version,
   });
+}
+
+let lastMs = NaN;
+let lastIso = '';
+
+/** RFC 3339 text of a time; writes in one batch share their time, so the last one is kept. */
+export function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
+/** Resources whose data is a protobuf Any: their bytes cannot be frozen, so readers get a copy. */
+const withBytes = new WeakSet<Resource>();
+
+function toResourceWithBytes(record: ResourceRecord): Resource {
+  const resource = Object.freeze({
+    ref: Object.freeze(record.ref),
+    uid: record.uid,
+    data: Object.freeze(unpackData(record.data)),
+    labels: Object.freeze(record.labels),
+    annotations: Object.freeze(record.annotations),
+    createdAt: isoTime(record.createdAtMs),
+    updatedAt: isoTime(record.updatedAtMs),
+    version: record.version,
+  });
+  withBytes.add(resource);
+  return resource;
+}
+
+/** True when the resource's data is protobuf bytes (which a reader must get a copy of). */
+export function holdsBytes(resource: Resource): boolean {
+  return withBytes.has(resource);
 }
 
 /** True when the data of two records is the same bytes. */

@@ -28,13 +28,13 @@ import type { Engine } from './engine.js';
 import { StoreError, invalidArgument } from './errors.js';
 import { readPage } from './paged-scan.js';
 import { ReadCache, type CacheOptions, type CachedResource } from './read-cache.js';
-import { decodeRecord, packData, toResource } from './resource-codec.js';
+import { decodeRecord, holdsBytes, packData, toResource } from './resource-codec.js';
 import { resourceKey } from './resource-keys.js';
 import { writeResource, type PreparedWrite, type ResourceWriteContext } from './resource-writes.js';
 import { formatRef } from './refs.js';
 import type { Transaction } from './transaction.js';
 import { TransactionRunner } from './transaction-runner.js';
-import type { BatchOperation, BatchResult, DeleteOptions, ListQuery, ListResult, RefInput, Resource, ResourceInput } from './types.js';
+import type { AnyMessage, BatchOperation, BatchResult, DeleteOptions, ListQuery, ListResult, RefInput, Resource, ResourceInput } from './types.js';
 import {
   isObject,
   normalizeAnnotations,
@@ -481,9 +481,9 @@ export class ResourceStore {
 
 /** A resource safe to hand out: frozen already, except protobuf bytes, which get a copy. */
 function share(resource: Resource): Resource {
-  const data = resource.data;
-  if (!(data.value instanceof Uint8Array)) return resource;
-  return Object.freeze({ ...resource, data: Object.freeze({ typeUrl: data.typeUrl as string, value: Uint8Array.from(data.value) }) });
+  if (!holdsBytes(resource)) return resource;
+  const data = resource.data as AnyMessage;
+  return Object.freeze({ ...resource, data: Object.freeze({ typeUrl: data.typeUrl, value: Uint8Array.from(data.value) }) });
 }
 
 /** Rethrows a StoreError with the batch index it concerns. */

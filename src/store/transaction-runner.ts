@@ -35,7 +35,7 @@ export class TransactionRunner {
     const release = await this.#locks.acquire([...new Set(lockKeys)]);
     try {
       for (let attempt = 1; ; attempt++) {
-        const txn = new Transaction(this.#read, (range) => this.#engine.scanKeys({ ...range }));
+        const txn = new Transaction(this.#read, (range) => this.#engine.scanKeys({ ...range }), this.#engine.commits);
         const now = Date.now();
         const result = await body(txn, now);
         if (txn.empty) return result;

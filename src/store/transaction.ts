@@ -30,14 +30,17 @@ export class Transaction {
   readonly #read: KeyReader;
   readonly #scan: KeyScanner;
   readonly #reads = new Map<string, Uint8Array | undefined>();
+  readonly #readAt: number | undefined;
   readonly #writes = new Map<string, Uint8Array | undefined>();
   readonly #counters = new Map<string, number>();
   readonly #afterCommit: Array<() => void> = [];
   readonly #changes: Change[] = [];
 
-  constructor(read: KeyReader, scan: KeyScanner) {
+  /** `readAt` is the engine's `commits` as the transaction starts (its reads are no older). */
+  constructor(read: KeyReader, scan: KeyScanner, readAt?: number) {
     this.#read = read;
     this.#scan = scan;
+    this.#readAt = readAt;
   }
 
   /** The value of `key` as this transaction sees it; a first read of committed state becomes a precondition. */
@@ -102,7 +105,7 @@ export class Transaction {
     const hooks = this.#afterCommit;
     const changes = this.#changes;
     return {
-      checks: [...this.#reads].map(([key, value]) => ({ key, value })),
+      checks: [...this.#reads].map(([key, value]) => ({ key, value, ...(this.#readAt === undefined ? {} : { readAt: this.#readAt }) })),
       puts,
       dels,
       counters: [...this.#counters].filter(([, delta]) => delta !== 0),

@@ -29,6 +29,9 @@ export class WrappedEngine implements Engine {
   get revision(): number {
     return this.#inner.revision;
   }
+  get commits(): number {
+    return this.#inner.commits;
+  }
   get durable(): boolean {
     return this.#inner.durable;
   }
