@@ -1,0 +1,51 @@
+/**
+ * `npm run bench [-- --quick] [-- WORKLOAD...] [-- --n N]`: runs the workloads (ingest, get,
+ * list, relations, events, scale), each case against its anchor in this same process, several
+ * rounds alternating, prints the table, writes `bench/results.json`, and rewrites the results
+ * section of `bench/RESULTS.md` with the machine and the date.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { runCase, table, type BenchCase, type CaseResult } from './harness.js';
+import { eventCases } from './workloads/events.js';
+import { ingestCases } from './workloads/ingest.js';
+import { readCases } from './workloads/reads.js';
+import { relationCases } from './workloads/relations.js';
+import { scaleCases } from './workloads/scale.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const nIndex = args.indexOf('--n');
+const chosenN = nIndex >= 0 ? Number(args[nIndex + 1]) : undefined;
+const wanted = new Set(args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--n'));
+const n = chosenN ?? (quick ? 20_000 : 100_000);
+const rounds = quick ? 3 : 5;
+
+const all: Record<string, () => BenchCase[]> = {
+  ingest: () => ingestCases(n),
+  get: () => readCases(n, quick ? 10_000 : 50_000).filter((c) => c.workload === 'get'),
+  list: () => readCases(n, 1).filter((c) => c.workload === 'list'),
+  relations: () => relationCases(n, quick ? 200 : 1000),
+  events: () => eventCases(quick ? 200_000 : 1_000_000, quick ? 1 : 3),
+  scale: () => scaleCases(chosenN ? [10_000, chosenN] : quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000]),
+};
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+const results: CaseResult[] = [];
+for (const [workload, cases] of Object.entries(all)) {
+  if (wanted.size > 0 && !wanted.has(workload)) continue;
+  for (const c of cases()) {
+    const caseRounds = c.workload === 'scale' ? 1 : rounds;
+    const result = await runCase(c, caseRounds);
+    results.push(result);
+    process.stdout.write(`${table([result]).split('\n').at(-1)}\n`);
+  }
+}
+const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+const summary = table(results);
+process.stdout.write(`\n${summary}\n`);
+writeFileSync(new URL('results.json', import.meta.url), `${JSON.stringify({ date, machine, quick, n, rounds, results }, null, 2)}\n`);
+const path = new URL('RESULTS.md', import.meta.url);
+const doc = readFileSync(path, 'utf8');
+const section = `<!-- results:start -->\nRun: ${date} UTC, \`npm run bench${quick ? ' -- --quick' : ''}\`${wanted.size ? ` (${[...wanted].join(', ')})` : ''}, N = ${n.toLocaleString('en-US')}, ${rounds} rounds (scale: 1).\nMachine: ${machine}.\n\n${summary}\n<!-- results:end -->`;
+writeFileSync(path, doc.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, section));

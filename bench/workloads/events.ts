@@ -1,0 +1,134 @@
+/**
+ * events: fan-out of E events to 1, 10 and 100 subscribers of distinct types through the store's
+ * router and subscriptions (filter match, delivery, counting), against a bare `Map<type, Subject>`
+ * router; and write-to-delivery latency, p50 and p99, of `add` calls at a steady 10,000 writes/s
+ * on disk, from the call to the subscriber's `next`.
+ */
+import { Subject } from 'rxjs';
+import { EventRouter } from '../../src/events/event-router.js';
+import { EventStats } from '../../src/events/event-stats.js';
+import { subscribeEvents, type StreamContext } from '../../src/events/event-streams.js';
+import type { ChangeLog } from '../../src/events/change-log.js';
+import type { StoreEvent } from '../../src/events/types.js';
+import { openStore } from '../../src/store/open-store.js';
+import { rate, type BenchCase } from '../harness.js';
+import { resource, scratch } from '../data.js';
+
+function events(count: number, kinds: number): StoreEvent[] {
+  const base = resource(0);
+  return Array.from({ length: count }, (_, i) => ({
+    kind: 'resource',
+    type: 'update',
+    revision: i + 1,
+    resource: { ...base, ref: { ...(base.ref as object), kind: `Kind${i % kinds}` }, uid: 'u', createdAt: '', updatedAt: '', version: 2, labels: {}, annotations: {}, data: {} } as never,
+  }));
+}
+
+function fanOut(count: number, subscribers: number): BenchCase {
+  const stream = events(count, subscribers);
+  return {
+    workload: 'events',
+    name: `fan-out of ${count.toLocaleString('en-US')} events to ${subscribers} subscriber${subscribers > 1 ? 's' : ''} of distinct types`,
+    unit: 'events/s',
+    project: async () => {
+      const router = new EventRouter();
+      let revision = 0;
+      const ctx: StreamContext = {
+        router,
+        log: {} as ChangeLog,
+        stats: new EventStats(),
+        revision: () => revision,
+        closed: () => false,
+        resolvePredicate: (name) => String(name),
+      };
+      let delivered = 0;
+      const subs = Array.from({ length: subscribers }, (_, k) => subscribeEvents(ctx, { type: { version: 'v1', kind: `Kind${k}` } }).subscribe(() => delivered++));
+      const r = await rate(count, async () => {
+        for (let i = 0; i < count; i += 1000) {
+          const chunk = stream.slice(i, i + 1000);
+          revision = chunk.at(-1)!.revision;
+          router.publish(chunk);
+        }
+      });
+      for (const s of subs) s.unsubscribe();
+      if (delivered !== count) throw new Error(`delivered ${delivered} of ${count}`);
+      return r;
+    },
+    anchor: async () => {
+      const subjects = new Map<string, Subject<StoreEvent>>();
+      let delivered = 0;
+      for (let k = 0; k < subscribers; k++) {
+        const subject = new Subject<StoreEvent>();
+        subject.subscribe(() => delivered++);
+        subjects.set(`Kind${k}`, subject);
+      }
+      const r = await rate(count, async () => {
+        for (let i = 0; i < count; i += 1000) {
+          for (const event of stream.slice(i, i + 1000)) subjects.get((event as { resource: { ref: { kind: string } } }).resource.ref.kind)?.next(event);
+        }
+      });
+      if (delivered !== count) throw new Error(`delivered ${delivered} of ${count}`);
+      return r;
+    },
+    anchorName: 'bare Map<type, Subject> router',
+    target: { ratio: 0.5, text: '≥ 0.5×' },
+  };
+}
+
+/** p50 and p99 write-to-delivery latency (ms) of `seconds` of adds at `perSecond`. */
+async function latency(perSecond: number, seconds: number): Promise<{ p50: number; p99: number }> {
+  const dir = scratch();
+  const store = await openStore({ path: dir.path });
+  const issued = new Map<string, number>();
+  const latencies: number[] = [];
+  const sub = store.subscribe({ type: { version: 'v1', kind: 'Pod' } }).subscribe((event) => {
+    if (event.kind !== 'resource') return;
+    const start = issued.get(event.resource.ref.name);
+    if (start !== undefined) latencies.push(performance.now() - start);
+  });
+  const total = perSecond * seconds;
+  const begin = performance.now();
+  const writes: Promise<unknown>[] = [];
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const due = Math.min(total, Math.floor(((performance.now() - begin) / 1000) * perSecond));
+      while (sent < due) {
+        const input = resource(sent++);
+        issued.set(input.ref.name, performance.now());
+        writes.push(store.add(input));
+      }
+      if (sent < total) setImmediate(tick);
+      else resolve();
+    };
+    tick();
+  });
+  await Promise.all(writes);
+  sub.unsubscribe();
+  await store.close();
+  dir.remove();
+  latencies.sort((a, b) => a - b);
+  return { p50: latencies[Math.floor(latencies.length * 0.5)]!, p99: latencies[Math.floor(latencies.length * 0.99)]! };
+}
+
+export function eventCases(count: number, latencySeconds: number): BenchCase[] {
+  return [
+    fanOut(count, 1),
+    fanOut(count, 10),
+    fanOut(count, 100),
+    {
+      workload: 'events',
+      name: 'write-to-delivery p50 at 10,000 writes/s (on disk)',
+      unit: 'ms',
+      project: async () => (await latency(10_000, latencySeconds)).p50,
+      target: { absolute: 5, lowerIsBetter: true, text: '(p99 is the target)' },
+    },
+    {
+      workload: 'events',
+      name: 'write-to-delivery p99 at 10,000 writes/s (on disk)',
+      unit: 'ms',
+      project: async () => (await latency(10_000, latencySeconds)).p99,
+      target: { absolute: 5, lowerIsBetter: true, text: 'p99 < 5 ms' },
+    },
+  ];
+}

@@ -1,0 +1,81 @@
+/**
+ * scale: one store grown to each size in turn; at each, the rate of the next 10,000 writes
+ * (`batch` of 1,000), of 10,000 random gets with the cache off, and of lists by type +
+ * namespace, each held against its own figure at the smallest size (the cost of a write must
+ * not grow with the store). Then the time to open the largest store, and the process's peak RSS.
+ */
+import { openStore } from '../../src/store/open-store.js';
+import type { ResourceStore } from '../../src/store/resource-store.js';
+import { rate, type BenchCase } from '../harness.js';
+import { NAMESPACES, randomInts, ref, resource, scratch } from '../data.js';
+
+const PROBE = 10_000;
+
+export function scaleCases(sizes: readonly number[]): BenchCase[] {
+  const results = new Map<string, number>();
+  let measured = false;
+  const measure = async (): Promise<void> => {
+    if (measured) return;
+    measured = true;
+    const dir = scratch();
+    let store: ResourceStore = await openStore({ path: dir.path, cache: { maxEntries: 0 } });
+    let stored = 0;
+    for (const size of sizes) {
+      while (stored < size - PROBE) {
+        const count = Math.min(1000, size - PROBE - stored);
+        await store.batch(Array.from({ length: count }, (_, j) => ({ op: 'add' as const, resource: resource(stored + j) })));
+        stored += count;
+      }
+      results.set(`ingest@${size}`, await rate(PROBE, async () => {
+        for (let b = 0; b < PROBE; b += 1000) {
+          await store.batch(Array.from({ length: 1000 }, (_, j) => ({ op: 'add' as const, resource: resource(stored + j) })));
+          stored += 1000;
+        }
+      }));
+      const picks = randomInts(stored, PROBE, size);
+      results.set(`get@${size}`, await rate(PROBE, async () => {
+        for (const i of picks) await store.get(ref(i));
+      }));
+      let items = 0;
+      const listRate = await rate(1, async () => {
+        for (let k = 0; k < 3; k++) items += (await store.list({ type: { version: 'v1', kind: 'Pod' }, namespace: `ns-${k}`, limit: 500 })).items.length;
+      });
+      results.set(`list@${size}`, listRate * items);
+    }
+    await store.close();
+    const start = performance.now();
+    store = await openStore({ path: dir.path });
+    results.set('open', performance.now() - start);
+    await store.list({ type: { version: 'v1', kind: 'Pod' }, namespace: `ns-${NAMESPACES - 1}`, limit: 1 });
+    await store.close();
+    results.set('rss', process.resourceUsage().maxRSS / 1024);
+    dir.remove();
+  };
+  const smallest = sizes[0]!;
+  const cases: BenchCase[] = [];
+  for (const what of ['ingest', 'get', 'list'] as const) {
+    for (const size of sizes.slice(1)) {
+      cases.push({
+        workload: 'scale',
+        name: `${what} at ${size.toLocaleString('en-US')} stored vs ${smallest.toLocaleString('en-US')}`,
+        unit: what === 'ingest' ? 'resources/s' : what === 'get' ? 'gets/s' : 'items/s',
+        project: async () => {
+          await measure();
+          return results.get(`${what}@${size}`)!;
+        },
+        anchor: async () => {
+          await measure();
+          return results.get(`${what}@${smallest}`)!;
+        },
+        anchorName: `the same at ${smallest.toLocaleString('en-US')} stored`,
+        target: { ratio: 0.8, text: '≥ 0.8×' },
+      });
+    }
+  }
+  const largest = sizes.at(-1)!.toLocaleString('en-US');
+  cases.push(
+    { workload: 'scale', name: `open a store of ${largest}`, unit: 'ms', project: async () => (await measure(), results.get('open')!), target: { absolute: 1000, lowerIsBetter: true, text: '< 1 s' } },
+    { workload: 'scale', name: `peak RSS of the benchmark process (after ${largest})`, unit: 'MB', project: async () => (await measure(), results.get('rss')!), target: { absolute: 400, lowerIsBetter: true, text: '< 400 MB' } },
+  );
+  return cases;
+}
