@@ -1,10 +1,14 @@
 /**
  * `npm run bench [-- --quick] [-- WORKLOAD...] [-- --n N]`: runs the workloads (ingest, get,
- * list, relations, events, scale), each case against its anchor in this same process, several
+ * list, relations, events, scale), each case against its anchor in the same process, several
  * rounds alternating, prints the table, writes `bench/results.json`, and rewrites the results
- * section of `bench/RESULTS.md` with the machine and the date.
+ * section of `bench/RESULTS.md` with the machine and the date. Each workload runs in a process
+ * of its own, so one workload's garbage and heap never weigh on the next (and the scale
+ * workload's peak RSS is its own).
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
 import { runCase, table, type BenchCase, type CaseResult } from './harness.js';
 import { eventCases } from './workloads/events.js';
@@ -30,16 +34,27 @@ const all: Record<string, () => BenchCase[]> = {
   scale: () => scaleCases(chosenN ? [10_000, chosenN] : quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000]),
 };
 
+const childIndex = args.indexOf('--child');
+if (childIndex >= 0) {
+  const workload = args[childIndex + 1]!;
+  const out: CaseResult[] = [];
+  for (const c of all[workload]!()) {
+    const result = await runCase(c, c.workload === 'scale' ? 1 : rounds);
+    out.push(result);
+    process.stderr.write(`${table([result]).split('\n').at(-1)}\n`);
+  }
+  process.stdout.write(JSON.stringify(out));
+  process.exit(0);
+}
+
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
 const results: CaseResult[] = [];
-for (const [workload, cases] of Object.entries(all)) {
+const self = fileURLToPath(import.meta.url);
+for (const workload of Object.keys(all)) {
   if (wanted.size > 0 && !wanted.has(workload)) continue;
-  for (const c of cases()) {
-    const caseRounds = c.workload === 'scale' ? 1 : rounds;
-    const result = await runCase(c, caseRounds);
-    results.push(result);
-    process.stdout.write(`${table([result]).split('\n').at(-1)}\n`);
-  }
+  const childArgs = ['--import', 'tsx', self, '--child', workload, ...(quick ? ['--quick'] : []), ...(chosenN ? ['--n', String(chosenN)] : [])];
+  const output = execFileSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  results.push(...(JSON.parse(output.toString()) as CaseResult[]));
 }
 const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
 const summary = table(results);

@@ -25,8 +25,10 @@ function events(count: number, kinds: number): StoreEvent[] {
 }
 
 function fanOut(count: number, subscribers: number): BenchCase {
-  const stream = events(count, subscribers);
+  let stream: StoreEvent[] = [];
   return {
+    setup: async () => void (stream = events(count, subscribers)),
+    teardown: async () => void (stream = []),
     workload: 'events',
     name: `fan-out of ${count.toLocaleString('en-US')} events to ${subscribers} subscriber${subscribers > 1 ? 's' : ''} of distinct types`,
     unit: 'events/s',
