@@ -8,6 +8,7 @@ import { open } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { importFiles, storeTarget, type ImportSummary, type ImportTarget } from '../import/importer.js';
 import { storeStats } from '../integrity/stats.js';
+import { repairIndices } from '../integrity/repair.js';
 import { verifyIntegrity } from '../integrity/verify.js';
 import { PredicateRegistry } from '../relations/predicates.js';
 import { parseSnapshot } from '../snapshot/snapshot-format.js';
@@ -107,7 +108,14 @@ export async function restoreCommand(snapshotFile: string, options: { data: stri
   return 0;
 }
 
-export async function verifyCommand(options: { data: string; json?: boolean }): Promise<number> {
+export async function verifyCommand(options: { data: string; json?: boolean; repair?: boolean }): Promise<number> {
+  if (options.repair) {
+    const repaired = await withEngine(options.data, repairIndices);
+    if (!options.json) {
+      out(`repair: rebuilt ${repaired.indexEntries} index entries and ${repaired.relationshipEntries} relationship entries from the data`);
+      for (const key of repaired.undecodable) out(`  ${key}: cannot be decoded; left in place`);
+    }
+  }
   const report = await withEngine(options.data, verifyIntegrity);
   if (options.json) out(JSON.stringify(report));
   else {

@@ -56,6 +56,7 @@ program
   .command('verify')
   .description('check that data, indices, relationships, counters and the change log agree; exit 1 on any finding')
   .option(...DATA)
+  .option('--repair', 'first rebuild indices, relationship orders and counts from the data')
   .option('--json', 'print the report as JSON')
   .action(async (options) => void (process.exitCode = await verifyCommand(options)));
 

@@ -129,7 +129,7 @@ export function subscribeEvents(ctx: StreamContext, filter?: WatchFilter, option
           }
           held = undefined;
         } catch (err) {
-          finish(ctx.closed() && !(err instanceof StoreError) ? closedError(last) : err);
+          finish(ctx.closed() && (!(err instanceof StoreError) || err.code === 'CLOSED') ? closedError(last) : err);
         }
       })();
     }
@@ -233,7 +233,7 @@ export function watchEvents(ctx: StreamContext, filter?: WatchFilter, options?: 
             }
           }
         } catch (err) {
-          throw ctx.closed() && !(err instanceof StoreError) ? closedError(last) : err;
+          throw ctx.closed() && (!(err instanceof StoreError) || err.code === 'CLOSED') ? closedError(last) : err;
         }
       }
       for (;;) {

@@ -70,6 +70,16 @@ function inner(snapshot: EngineSnapshot | undefined): { snapshot?: AbstractSnaps
   return snapshot === undefined ? {} : { snapshot: (snapshot as LevelSnapshot).inner };
 }
 
+/** A LevelDB failure as a StoreError: CORRUPTED when LevelDB found damage, CLOSED or INTERNAL otherwise. */
+function engineError(cause: unknown, what: string): StoreError {
+  if (cause instanceof StoreError) return cause;
+  const code = (cause as { code?: string; cause?: { code?: string } }).code;
+  const message = (cause as Error).message;
+  if (code === 'LEVEL_CORRUPTION' || /corrupt/i.test(message)) return new StoreError('CORRUPTED', `${what}: the database files are damaged: ${message}`, { cause });
+  if (code === 'LEVEL_DATABASE_NOT_OPEN' || code === 'LEVEL_ITERATOR_NOT_OPEN') return new StoreError('CLOSED', `${what}: the store is closed`, { cause });
+  return new StoreError('INTERNAL', `${what}: ${message}`, { cause });
+}
+
 /**
  * Paths this process has open. A second LevelDB open of a path in the same process must never
  * reach LevelDB: its failed attempt closes a descriptor of the LOCK file, and POSIX then drops
@@ -190,13 +200,21 @@ class LevelEngine implements Engine {
 
   async get(key: string, snapshot?: EngineSnapshot): Promise<Uint8Array | undefined> {
     this.#assertOpen();
-    return this.#db.getSync(key, inner(snapshot));
+    try {
+      return this.#db.getSync(key, inner(snapshot));
+    } catch (cause) {
+      throw engineError(cause, `reading ${JSON.stringify(key)}`);
+    }
   }
 
   async getMany(keys: readonly string[], snapshot?: EngineSnapshot): Promise<Array<Uint8Array | undefined>> {
     this.#assertOpen();
     const options = inner(snapshot);
-    return keys.map((key) => this.#db.getSync(key, options));
+    try {
+      return keys.map((key) => this.#db.getSync(key, options));
+    } catch (cause) {
+      throw engineError(cause, `reading ${keys.length} keys`);
+    }
   }
 
   async *scan(options: ScanOptions): AsyncIterable<ReadonlyArray<readonly [string, Uint8Array]>> {
@@ -204,9 +222,14 @@ class LevelEngine implements Engine {
     const iterator = this.#db.iterator({ ...this.#range(options), ...inner(options.snapshot) });
     try {
       for (;;) {
-        const chunk = await iterator.nextv(SCAN_CHUNK);
+        let chunk: Array<[string, Uint8Array]>;
+        try {
+          chunk = (await iterator.nextv(SCAN_CHUNK)) as Array<[string, Uint8Array]>;
+        } catch (cause) {
+          throw engineError(cause, 'scanning');
+        }
         if (chunk.length === 0) return;
-        yield chunk as Array<[string, Uint8Array]>;
+        yield chunk;
       }
     } finally {
       await iterator.close();
@@ -218,7 +241,12 @@ class LevelEngine implements Engine {
     const iterator = this.#db.keys({ ...this.#range(options), ...inner(options.snapshot) });
     try {
       for (;;) {
-        const chunk = await iterator.nextv(SCAN_CHUNK);
+        let chunk: string[];
+        try {
+          chunk = await iterator.nextv(SCAN_CHUNK);
+        } catch (cause) {
+          throw engineError(cause, 'scanning');
+        }
         if (chunk.length === 0) return;
         yield chunk;
       }

@@ -1,0 +1,97 @@
+/**
+ * `verify --repair`: rebuilds everything derived from the primary data. The namespace and label
+ * index entries and the type counters are rebuilt from the resources; the predicate and object
+ * orders of relationships and the relationship counts from the subject order. Resources or
+ * relationships that cannot be decoded are left in place and reported (no repair can know what
+ * they held); the change log, being history, is left as it is. Run it on a store no process has
+ * open; it is safe to run again if interrupted.
+ */
+import { resourcestore } from '../gen/schema.js';
+import { indexEntries, INDEX_VALUE, LABEL_SECTION, NAMESPACE_SECTION } from '../indices/index-keys.js';
+import { endCountKey, OSP, POS, SPO, tripleKeys, tripleOfKey } from '../relations/relation-keys.js';
+import type { Engine } from '../store/engine.js';
+import { encodeKey, formatKey, prefixRange } from '../store/key-codec.js';
+import { encodeNumber } from '../store/number-codec.js';
+import { decodeRecord } from '../store/resource-codec.js';
+import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../store/resource-keys.js';
+
+const BATCH = 1000;
+
+/** What a repair did. */
+export interface RepairReport {
+  readonly indexEntries: number;
+  readonly relationshipEntries: number;
+  /** Keys of records that cannot be decoded, left in place. */
+  readonly undecodable: readonly string[];
+}
+
+/** Writes puts and deletes in batches. */
+class Writer {
+  #puts: Array<[string, Uint8Array]> = [];
+  #dels: string[] = [];
+  constructor(readonly engine: Engine) {}
+  async put(key: string, value: Uint8Array): Promise<void> {
+    this.#puts.push([key, value]);
+    if (this.#puts.length >= BATCH) await this.flush();
+  }
+  async del(key: string): Promise<void> {
+    this.#dels.push(key);
+    if (this.#dels.length >= BATCH) await this.flush();
+  }
+  async flush(counters: ReadonlyArray<readonly [string, number]> = []): Promise<void> {
+    if (this.#puts.length === 0 && this.#dels.length === 0 && counters.length === 0) return;
+    await this.engine.commit({ checks: [], puts: this.#puts, dels: this.#dels, counters, changes: 0 });
+    this.#puts = [];
+    this.#dels = [];
+  }
+}
+
+export async function repairIndices(engine: Engine): Promise<RepairReport> {
+  const writer = new Writer(engine);
+  for (const section of [NAMESPACE_SECTION, LABEL_SECTION, POS, OSP, 'rel-count']) {
+    for await (const chunk of engine.scanKeys(prefixRange(encodeKey(section)))) for (const key of chunk) await writer.del(key);
+  }
+  await writer.flush();
+  const undecodable: string[] = [];
+  const typeCounts = new Map<string, number>();
+  let indexCount = 0;
+  for await (const chunk of engine.scan(prefixRange(ALL_RESOURCES_PREFIX))) {
+    for (const [key, bytes] of chunk) {
+      try {
+        const record = decodeRecord(bytes, key);
+        if (resourceKey(record.ref) !== key) throw new Error('not under its own key');
+        for (const entry of indexEntries(record.ref, record.labels)) {
+          await writer.put(entry, INDEX_VALUE);
+          indexCount++;
+        }
+        typeCounts.set(typeCounterName(record.ref), (typeCounts.get(typeCounterName(record.ref)) ?? 0) + 1);
+      } catch {
+        undecodable.push(formatKey(key));
+      }
+    }
+  }
+  const ends = new Map<string, number>();
+  let relationshipCount = 0;
+  for await (const chunk of engine.scan(prefixRange(encodeKey(SPO)))) {
+    for (const [key, bytes] of chunk) {
+      try {
+        resourcestore.v1.Relationship.decode(bytes);
+      } catch {
+        undecodable.push(formatKey(key));
+        continue;
+      }
+      const triple = tripleOfKey(key);
+      const [, pos, osp] = tripleKeys(triple);
+      await writer.put(pos, bytes);
+      await writer.put(osp, bytes);
+      relationshipCount += 2;
+      for (const end of [triple.subject, triple.object]) ends.set(endCountKey(end), (ends.get(endCountKey(end)) ?? 0) + 1);
+    }
+  }
+  for (const [key, count] of ends) await writer.put(key, encodeNumber(count));
+  const counterMoves = new Map<string, number>();
+  for (const [name, value] of engine.counters()) if (name.startsWith('["resources"')) counterMoves.set(name, -value);
+  for (const [name, count] of typeCounts) counterMoves.set(name, (counterMoves.get(name) ?? 0) + count);
+  await writer.flush([...counterMoves].filter(([, delta]) => delta !== 0));
+  return { indexEntries: indexCount, relationshipEntries: relationshipCount, undecodable };
+}
