@@ -9,7 +9,7 @@
  * `notin` and `!=` also match resources that lack the key. Keys and values are validated by the
  * label rules, so a malformed selector fails with INVALID_ARGUMENT naming the position.
  */
-import { StoreError } from '../store/errors.js';
+import { StoreError, brief } from '../store/errors.js';
 import { labelValueProblem, qualifiedNameProblem } from './label-rules.js';
 
 /** A requirement on a label's value: it is (`in`) or is not (`notin`) one of `values`. */
@@ -77,7 +77,7 @@ class Parser {
       requirements.push(this.#requirement());
       const next = this.#next();
       if (next === undefined) return { requirements };
-      if (next.text !== ',' || next.kind !== 'op') fail(`expected ',' but found '${next.text}'`, next.pos);
+      if (next.text !== ',' || next.kind !== 'op') fail(`expected ',' but found ${brief(next.text)}`, next.pos);
     }
   }
 
@@ -97,7 +97,7 @@ class Parser {
     const token = this.#next();
     if (token === undefined || token.kind !== 'word') fail('expected a label key', token?.pos ?? this.#end);
     const problem = qualifiedNameProblem(token.text);
-    if (problem) fail(`invalid label key '${token.text}': ${problem}`, token.pos);
+    if (problem) fail(`invalid label key ${brief(token.text)}: ${problem}`, token.pos);
     return token.text;
   }
 
@@ -106,7 +106,7 @@ class Parser {
     if (token === undefined || token.kind === 'op') return ''; // `key=` selects the empty value
     this.#i++;
     const problem = labelValueProblem(token.text);
-    if (problem) fail(`invalid label value '${token.text}': ${problem}`, token.pos);
+    if (problem) fail(`invalid label value ${brief(token.text)}: ${problem}`, token.pos);
     return token.text;
   }
 
@@ -125,7 +125,7 @@ class Parser {
     if (op.kind === 'word' && (op.text === 'in' || op.text === 'notin')) {
       return { key, op: op.text, values: this.#valueSet() };
     }
-    return fail(`expected '=', '==', '!=', 'in' or 'notin' after '${key}' but found '${op.text}'`, op.pos);
+    return fail(`expected '=', '==', '!=', 'in' or 'notin' after ${brief(key)} but found ${brief(op.text)}`, op.pos);
   }
 
   #valueSet(): string[] {

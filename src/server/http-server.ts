@@ -46,7 +46,13 @@ function sameToken(given: string, expected: string): boolean {
 /** Builds the server (not yet listening). */
 export function buildServer(options: ServerOptions): StoreServer {
   const { store } = options;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024, return503OnClosing: true });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
+    return503OnClosing: true,
+    // Errors fastify meets before routing (a URL it cannot decode) get the same {code, message} answers.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
+  });
   const processMetrics = new Registry();
   collectDefaultMetrics({ register: processMetrics });
   const metrics = Registry.merge([store.metrics, processMetrics]);
@@ -57,6 +63,17 @@ export function buildServer(options: ServerOptions): StoreServer {
   app.removeContentTypeParser('text/plain'); // bodies are JSON; anything else is 415
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    // A `.` or `..` segment, however encoded, would name another path than the one sent.
+    const path = (request.raw.url ?? '').split('?')[0]!;
+    let bad = false;
+    try {
+      bad = path.split('/').some((segment) => segment !== '' && /^\.\.?$/.test(decodeURIComponent(segment)));
+    } catch {
+      bad = true;
+    }
+    if (bad) return reply.status(400).send({ code: 'INVALID_ARGUMENT', message: 'path: a segment is ".", "..", or not valid percent-encoding' });
   });
   if (options.token !== undefined) {
     const token = options.token;

@@ -29,7 +29,7 @@ export function eventJson(event: StoreEvent): unknown {
 
 /** The resource input a request body stands for, at `ref` (from the path). */
 export function bodyToInput(ref: ResourceRef, body: unknown, queryVersion: unknown): ResourceInput {
-  if (body === undefined || body === null) body = {};
+  if (body === undefined) body = {};
   if (!isRecord(body)) throw invalidArgument('body', 'must be a JSON object');
   let version: number | undefined;
   if (queryVersion !== undefined) {

@@ -61,6 +61,11 @@ export function isStoreError(err: unknown, code?: ErrorCode): err is StoreError 
   return err instanceof StoreError && (code === undefined || err.code === code);
 }
 
+/** A caller's text as messages quote it: JSON-quoted, cut to 64 characters so no message grows with the input. */
+export function brief(text: string): string {
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+}
+
 /** Shorthand for the most common error: bad input, naming the field. */
 export function invalidArgument(field: string, message: string): StoreError {
   return new StoreError('INVALID_ARGUMENT', `${field}: ${message}`, { field });

@@ -7,7 +7,7 @@
  * control characters, which Kubernetes never allows in names and which would make keys and logs
  * unreadable; lengths follow Kubernetes (names and groups 253, the others 63).
  */
-import { StoreError, invalidArgument } from './errors.js';
+import { StoreError, brief, invalidArgument } from './errors.js';
 import { MAX_ANNOTATIONS_BYTES, labelValueProblem, qualifiedNameProblem } from '../indices/label-rules.js';
 import type { RefInput, ResourceRef, TypeDescriptor } from './types.js';
 
@@ -33,6 +33,10 @@ export function checkRefField(field: string, value: unknown, max: number, requir
 /** Validates a ref and fills in the defaults (group and namespace ""). */
 export function normalizeRef(input: unknown, field = 'ref'): ResourceRef {
   if (!isRecord(input)) throw invalidArgument(field, 'must be an object with version, kind and name');
+  for (const part of ['namespace', 'name'] as const) {
+    // As Kubernetes' path-segment rule: these two would mean other paths over HTTP.
+    if (input[part] === '.' || input[part] === '..') throw invalidArgument(`${field}.${part}`, `may not be ${JSON.stringify(input[part])}`);
+  }
   return {
     group: checkRefField(`${field}.group`, input.group, REF_LIMITS.group, false),
     version: checkRefField(`${field}.version`, input.version, REF_LIMITS.version, true),
@@ -64,10 +68,10 @@ export function normalizeLabels(input: unknown, field = 'labels'): Record<string
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(input)) {
     const keyProblem = qualifiedNameProblem(key);
-    if (keyProblem) throw invalidArgument(`${field}[${JSON.stringify(key)}]`, `invalid key: ${keyProblem}`);
-    if (typeof value !== 'string') throw invalidArgument(`${field}[${JSON.stringify(key)}]`, 'value must be a string');
+    if (keyProblem) throw invalidArgument(`${field}[${brief(key)}]`, `invalid key: ${keyProblem}`);
+    if (typeof value !== 'string') throw invalidArgument(`${field}[${brief(key)}]`, 'value must be a string');
     const valueProblem = labelValueProblem(value);
-    if (valueProblem) throw invalidArgument(`${field}[${JSON.stringify(key)}]`, `invalid value: ${valueProblem}`);
+    if (valueProblem) throw invalidArgument(`${field}[${brief(key)}]`, `invalid value: ${valueProblem}`);
     labels[key] = value;
   }
   return labels;
@@ -81,9 +85,9 @@ export function normalizeAnnotations(input: unknown, field = 'annotations'): Rec
   let bytes = 0;
   for (const [key, value] of Object.entries(input)) {
     const keyProblem = qualifiedNameProblem(key.toLowerCase());
-    if (keyProblem) throw invalidArgument(`${field}[${JSON.stringify(key)}]`, `invalid key: ${keyProblem}`);
-    if (typeof value !== 'string') throw invalidArgument(`${field}[${JSON.stringify(key)}]`, 'value must be a string');
-    if (!value.isWellFormed()) throw invalidArgument(`${field}[${JSON.stringify(key)}]`, 'value is not well-formed text');
+    if (keyProblem) throw invalidArgument(`${field}[${brief(key)}]`, `invalid key: ${keyProblem}`);
+    if (typeof value !== 'string') throw invalidArgument(`${field}[${brief(key)}]`, 'value must be a string');
+    if (!value.isWellFormed()) throw invalidArgument(`${field}[${brief(key)}]`, 'value is not well-formed text');
     bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
     annotations[key] = value;
   }

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { describe, it } from 'node:test';
+import { buildServer } from '../../src/server/http-server.js';
+import { ERROR_CODES, StoreError } from '../../src/store/errors.js';
+import { factories, memoryFactory, rawKeySpace } from '../helpers/stores.js';
+import { API_CASES, HTTP_CASES } from './catalogue.js';
+
+const seed = { ref: { version: 'v1', kind: 'Pod', namespace: 'web', name: 'a' }, labels: { app: 'web' }, data: { keep: true } };
+
+for (const factory of factories) {
+  describe(`hostile input through the API on ${factory.name}`, () => {
+    it('turns every entry of the catalogue into a typed error and writes nothing', async () => {
+      const { store, engine } = await factory.open();
+      await store.add(seed);
+      const before = await rawKeySpace(engine);
+      for (const entry of API_CASES) {
+        let failure: unknown;
+        try {
+          await entry.call(store);
+        } catch (err) {
+          failure = err;
+        }
+        assert.ok(failure instanceof StoreError, `${entry.name}: got ${String(failure)}`);
+        assert.ok(entry.codes.includes(failure.code), `${entry.name}: ${failure.code} ${failure.message}`);
+        assert.ok(failure.message.length > 0 && failure.message.length < 2000, `${entry.name}: message of ${failure.message.length}`);
+      }
+      assert.deepEqual(await rawKeySpace(engine), before);
+      await store.close();
+    });
+  });
+}
+
+/** Sends a request with its path exactly as written (no client-side normalization of `..` or `%2e`). */
+function send(port: number, method: string, path: string, body: string | undefined, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('hostile requests over HTTP', () => {
+  it('answers every entry of the catalogue with a 4xx and a {code, message} body, never a 5xx, and stays up', async () => {
+    const { store, engine } = await memoryFactory.open();
+    await store.add(seed);
+    const server = buildServer({ store });
+    await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (server.app.server.address() as { port: number }).port;
+    const before = await rawKeySpace(engine);
+    for (const entry of HTTP_CASES) {
+      if (process.env.DEBUG_HOSTILE) console.error(entry.name);
+      const answer = await send(port, entry.method, entry.url, entry.body, entry.headers);
+      assert.ok(answer.status >= 400 && answer.status < 500, `${entry.name}: ${answer.status} ${answer.text.slice(0, 200)}`);
+      const body = JSON.parse(answer.text) as { code: string; message: string };
+      assert.ok(body.code in ERROR_CODES, `${entry.name}: code ${body.code}`);
+      assert.equal(typeof body.message, 'string');
+      assert.equal((await send(port, 'GET', '/healthz', undefined)).status, 200, `${entry.name}: the server died`);
+    }
+    assert.deepEqual(await rawKeySpace(engine), before);
+    await server.shutdown();
+  });
+});
