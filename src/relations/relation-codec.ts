@@ -4,7 +4,7 @@
  */
 import { resourcestore } from '../gen/schema.js';
 import { StoreError } from '../store/errors.js';
-import { deepFreeze } from '../store/resource-codec.js';
+import { deepFreeze, isoTime } from '../store/resource-codec.js';
 import type { ResourceRef } from '../store/types.js';
 import type { PackedPredicate, PredicateRegistry } from './predicates.js';
 import type { Relationship } from './types.js';
@@ -73,7 +73,7 @@ export function decodeRelationship(bytes: Uint8Array, key: string, predicates: P
     subject: m.subject,
     predicate: predicates.unpack(m.typeUrl, m.value),
     object: m.object,
-    createdAt: new Date(m.createdAtMs).toISOString(),
-    updatedAt: new Date(m.updatedAtMs).toISOString(),
+    createdAt: isoTime(m.createdAtMs),
+    updatedAt: isoTime(m.updatedAtMs),
   });
 }
