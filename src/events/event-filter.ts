@@ -54,7 +54,8 @@ function patternTest(input: unknown, field: string): RefTest {
 function resourceMatcher(filter: WatchFilter): (event: ResourceEvent) => ResourceEvent | undefined {
   const type = filter.type === undefined ? {} : filter.type;
   if (!isRecord(type)) throw invalidArgument('type', 'must be an object of group, version and kind');
-  const group = wildcardField(type.group ?? '', 'type.group', 253);
+  // With no type at all, every group; with a type, its group ("" when omitted, as everywhere).
+  const group = filter.type === undefined ? undefined : wildcardField(type.group ?? '', 'type.group', 253);
   const version = wildcardField(type.version, 'type.version', 63);
   const kind = wildcardField(type.kind, 'type.kind', 63);
   const namespace = wildcardField(filter.namespace, 'namespace', 63);
