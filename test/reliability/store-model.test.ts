@@ -116,7 +116,7 @@ function modelStep(state: State, s: Step): { state: State; code: string | undefi
     else if (!s.ignore) return { state, code: 'NOT_FOUND' };
     return { state: next, code: undefined };
   }
-  const writes = s.op === 'batch' ? s.writes : [s];
+  const writes: Write[] = s.op === 'batch' ? s.writes : [s as Write];
   // A batch validates every operation before it plans any: bad input fails it first.
   if (writes.some((w) => w.op === 'add' && w.bad)) return { state, code: 'INVALID_ARGUMENT' };
   for (const w of writes) {
@@ -152,7 +152,8 @@ async function runStep(store: ResourceStore, state: State, s: Step): Promise<str
       const { ref, version } = toInput(state, s) as { ref: ResourceRef; version?: number };
       await store.delete(ref, version === undefined ? {} : { version });
     } else {
-      await store[s.op](toInput(state, s) as never);
+      const w = s as Extract<Write, { op: 'add' | 'update' | 'apply' }>;
+      await store[w.op](toInput(state, w) as never);
     }
     return undefined;
   } catch (err) {

@@ -122,7 +122,7 @@ describe('HTTP API', () => {
       [`/graph?from=/v1/Pod/web/a&maxDepth=1000`, {}, 400],
       [`/graph?from=/v1/Pod/web/a&direction=sideways`, {}, 400],
       [`/batch`, { method: 'POST', body: { operations: 'no' } }, 400],
-      [`${POD}/a`, { method: 'PUT', raw: 'null' }, 404],
+      [`${POD}/a`, { method: 'PUT', raw: 'null' }, 400],
       [`${POD}/x%ZZ`, {}, 400],
       [`/watch?fromRevision=-4`, {}, 400],
       [POD, { method: 'POST', raw: '{"name":"x"}', headers: { 'content-type': 'text/plain' } }, 415],
