@@ -11,7 +11,7 @@ import { decodeRelationship } from '../relations/relation-codec.js';
 import type { Engine } from '../store/engine.js';
 import { StoreError } from '../store/errors.js';
 import { decodeKey, encodeKey } from '../store/key-codec.js';
-import { decodeNumber, encodeNumber } from '../store/number-codec.js';
+import { decodeNumber, encodeNumber, longToNumber } from '../store/number-codec.js';
 import { decodeRecord, toResource } from '../store/resource-codec.js';
 import type { ChangeHandler } from '../store/transaction.js';
 import { toEvent, type Change } from './change.js';
@@ -46,9 +46,6 @@ function revisionOfLogKey(key: string): number {
 const TYPES = { add: pb.ChangeType.ADD, update: pb.ChangeType.UPDATE, delete: pb.ChangeType.DELETE } as const;
 const TYPE_NAMES = new Map<number, EventType>([[pb.ChangeType.ADD, 'add'], [pb.ChangeType.UPDATE, 'update'], [pb.ChangeType.DELETE, 'delete']]);
 
-function toNumber(value: number | { toNumber(): number }): number {
-  return typeof value === 'number' ? value : value.toNumber();
-}
 
 /** What the log reports to metrics. */
 export interface ChangeLogObserver {
@@ -185,7 +182,7 @@ export class ChangeLog implements ChangeHandler {
     const cutoff = Date.now() - this.#retention.maxAgeMs;
     scan: for await (const chunk of this.#engine.scan({ gte: logKey(keepFrom), lt: logKey(current + 1) })) {
       for (const [key, bytes] of chunk) {
-        if (toNumber(pb.ChangeEvent.decode(bytes).timeMs) >= cutoff) break scan;
+        if (longToNumber(pb.ChangeEvent.decode(bytes).timeMs) >= cutoff) break scan;
         keepFrom = revisionOfLogKey(key) + 1;
       }
     }

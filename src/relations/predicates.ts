@@ -104,9 +104,14 @@ export class PredicateRegistry {
     return TYPE_URL_PREFIX + type;
   }
 
+  /** The full type name a stored type URL names. */
+  typeName(typeUrl: string): string {
+    return typeUrl.startsWith(TYPE_URL_PREFIX) ? typeUrl.slice(TYPE_URL_PREFIX.length) : typeUrl;
+  }
+
   /** A stored predicate for callers: its full name and fields (null when the type is not registered here). */
   unpack(typeUrl: string, bytes: Uint8Array): { type: string; value: Record<string, unknown> | null } {
-    const type = typeUrl.startsWith(TYPE_URL_PREFIX) ? typeUrl.slice(TYPE_URL_PREFIX.length) : typeUrl;
+    const type = this.typeName(typeUrl);
     const codec = this.#types.get(type);
     if (codec === undefined) return { type, value: null };
     return { type, value: codec.toObject(codec.decode(bytes) as never, TO_OBJECT) };

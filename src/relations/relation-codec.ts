@@ -5,6 +5,8 @@
 import { resourcestore } from '../gen/schema.js';
 import { StoreError } from '../store/errors.js';
 import { deepFreeze, isoTime } from '../store/resource-codec.js';
+import { longToNumber } from '../store/number-codec.js';
+import { refOfMessage } from '../store/refs.js';
 import type { ResourceRef } from '../store/types.js';
 import type { PackedPredicate, PredicateRegistry } from './predicates.js';
 import type { Relationship } from './types.js';
@@ -30,19 +32,7 @@ export function encodeRelationship(record: RelationshipRecord, predicates: Predi
   }).finish();
 }
 
-function toNumber(value: number | { toNumber(): number }): number {
-  return typeof value === 'number' ? value : value.toNumber();
-}
 
-function ref(message: { group?: string | null; version?: string | null; kind?: string | null; namespace?: string | null; name?: string | null } | null | undefined): ResourceRef {
-  return {
-    group: message?.group ?? '',
-    version: message?.version ?? '',
-    kind: message?.kind ?? '',
-    namespace: message?.namespace ?? '',
-    name: message?.name ?? '',
-  };
-}
 
 /** The stored creation time of a relationship (kept when it is added again). */
 export function createdAtOf(bytes: Uint8Array, key: string): number {
@@ -54,25 +44,36 @@ function decodeMessage(bytes: Uint8Array, key: string) {
     const m = pb.Relationship.decode(bytes);
     if (!m.subject || !m.object || !m.predicate) throw new Error('record has no subject, object or predicate');
     return {
-      subject: ref(m.subject),
-      object: ref(m.object),
+      subject: refOfMessage(m.subject),
+      object: refOfMessage(m.object),
       typeUrl: m.predicate.type_url ?? '',
       value: m.predicate.value ?? new Uint8Array(),
-      createdAtMs: toNumber(m.createdAtMs),
-      updatedAtMs: toNumber(m.updatedAtMs),
+      createdAtMs: longToNumber(m.createdAtMs),
+      updatedAtMs: longToNumber(m.updatedAtMs),
     };
   } catch (cause) {
     throw new StoreError('CORRUPTED', `stored relationship at ${JSON.stringify(key)} cannot be decoded: ${(cause as Error).message}`, { cause });
   }
 }
 
-/** A stored relationship as callers read it, deeply frozen. */
+/**
+ * A stored relationship as callers read it, frozen, its predicate's fields decoded (and deeply
+ * frozen) on first access: a query whose caller reads only the ends never decodes them.
+ */
 export function decodeRelationship(bytes: Uint8Array, key: string, predicates: PredicateRegistry): Relationship {
   const m = decodeMessage(bytes, key);
-  return deepFreeze({
-    subject: m.subject,
-    predicate: predicates.unpack(m.typeUrl, m.value),
-    object: m.object,
+  let fields: Record<string, unknown> | null | undefined;
+  const predicate = Object.freeze({
+    type: predicates.typeName(m.typeUrl),
+    get value(): Readonly<Record<string, unknown>> | null {
+      if (fields === undefined) fields = deepFreeze(predicates.unpack(m.typeUrl, m.value).value);
+      return fields;
+    },
+  });
+  return Object.freeze({
+    subject: Object.freeze(m.subject),
+    predicate,
+    object: Object.freeze(m.object),
     createdAt: isoTime(m.createdAtMs),
     updatedAt: isoTime(m.updatedAtMs),
   });

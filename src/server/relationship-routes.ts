@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RelationshipInput } from '../relations/types.js';
 import { invalidArgument } from '../store/errors.js';
+import { optionalInt } from './query-params.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { BatchOperation, RefInput, Resource } from '../store/types.js';
 import { isRecord } from '../store/validate.js';
@@ -16,12 +17,6 @@ import { parseRefParam } from './paths.js';
 
 type Query = Record<string, string | undefined>;
 
-function optionalInt(value: string | undefined, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(n)) throw invalidArgument(field, `must be an integer, got ${JSON.stringify(value)}`);
-  return n;
-}
 
 export function registerRelationshipRoutes(app: FastifyInstance, store: ResourceStore): void {
   app.get('/relationships', async (request: FastifyRequest<{ Querystring: Query }>) => {

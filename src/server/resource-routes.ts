@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalidArgument } from '../store/errors.js';
+import { optionalInt } from './query-params.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { ResourceRef } from '../store/types.js';
 import { bodyToInput, resourceJson } from './json.js';
@@ -24,12 +25,6 @@ function refOf(params: ItemParams): ResourceRef {
   return { group: params.group ?? '', version: params.version, kind: params.kind, namespace: params.namespace ?? '', name: params.name };
 }
 
-function optionalInt(value: string | undefined, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(n)) throw invalidArgument(field, `must be an integer, got ${JSON.stringify(value)}`);
-  return n;
-}
 
 function isWatch(query: Query): boolean {
   return query.watch === 'true' || query.watch === '1';

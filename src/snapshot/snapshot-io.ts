@@ -17,7 +17,8 @@ import type { PredicateRegistry } from '../relations/predicates.js';
 import type { Engine } from '../store/engine.js';
 import { StoreError, invalidArgument } from '../store/errors.js';
 import { decodeKey, encodeKey, prefixRange } from '../store/key-codec.js';
-import { encodeNumber } from '../store/number-codec.js';
+import { encodeNumber, longToNumber } from '../store/number-codec.js';
+import { refOfMessage } from '../store/refs.js';
 import { decodeRecord, encodeRecord, JSON_TYPE_URL, packData, unpackData } from '../store/resource-codec.js';
 import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../store/resource-keys.js';
 import type { ResourceRef } from '../store/types.js';
@@ -30,13 +31,7 @@ export const RESTORING_KEY = encodeKey('meta', 'restoring');
 const BATCH = 1000;
 const KEPT_META = new Set([encodeKey('meta', 'revision'), encodeKey('meta', 'token-secret')]);
 
-function toNumber(value: number | { toNumber(): number }): number {
-  return typeof value === 'number' ? value : value.toNumber();
-}
 
-function refOf(m: { group?: string | null; version?: string | null; kind?: string | null; namespace?: string | null; name?: string | null } | null | undefined): ResourceRef {
-  return { group: m?.group ?? '', version: m?.version ?? '', kind: m?.kind ?? '', namespace: m?.namespace ?? '', name: m?.name ?? '' };
-}
 
 /** Writes a snapshot of everything the engine holds, as of one revision. */
 export async function exportSnapshot(engine: Engine, writer: SnapshotWriter): Promise<{ revision: number; resources: number; relationships: number }> {
@@ -69,11 +64,11 @@ export async function exportSnapshot(engine: Engine, writer: SnapshotWriter): Pr
         const m = pb.Relationship.decode(bytes);
         await writer.entry({
           relationship: {
-            subject: refOf(m.subject),
+            subject: refOfMessage(m.subject),
             predicate: { typeUrl: m.predicate?.type_url ?? '', valueBase64: Buffer.from(m.predicate?.value ?? new Uint8Array()).toString('base64') },
-            object: refOf(m.object),
-            createdAt: new Date(toNumber(m.createdAtMs)).toISOString(),
-            updatedAt: new Date(toNumber(m.updatedAtMs)).toISOString(),
+            object: refOfMessage(m.object),
+            createdAt: new Date(longToNumber(m.createdAtMs)).toISOString(),
+            updatedAt: new Date(longToNumber(m.updatedAtMs)).toISOString(),
           },
         });
       }

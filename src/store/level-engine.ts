@@ -70,6 +70,24 @@ function inner(snapshot: EngineSnapshot | undefined): { snapshot?: AbstractSnaps
   return snapshot === undefined ? {} : { snapshot: (snapshot as LevelSnapshot).inner };
 }
 
+/** An abstract-level iterator's entries in chunks, closing it when the consumer stops. */
+async function* chunks<T>(iterator: { nextv(size: number): Promise<T[]>; close(): Promise<void> }): AsyncIterable<T[]> {
+  try {
+    for (;;) {
+      let chunk: T[];
+      try {
+        chunk = await iterator.nextv(SCAN_CHUNK);
+      } catch (cause) {
+        throw engineError(cause, 'scanning');
+      }
+      if (chunk.length === 0) return;
+      yield chunk;
+    }
+  } finally {
+    await iterator.close();
+  }
+}
+
 /** A LevelDB failure as a StoreError: CORRUPTED when LevelDB found damage, CLOSED or INTERNAL otherwise. */
 function engineError(cause: unknown, what: string): StoreError {
   if (cause instanceof StoreError) return cause;
@@ -217,42 +235,14 @@ class LevelEngine implements Engine {
     }
   }
 
-  async *scan(options: ScanOptions): AsyncIterable<ReadonlyArray<readonly [string, Uint8Array]>> {
+  scan(options: ScanOptions): AsyncIterable<ReadonlyArray<readonly [string, Uint8Array]>> {
     this.#assertOpen();
-    const iterator = this.#db.iterator({ ...this.#range(options), ...inner(options.snapshot) });
-    try {
-      for (;;) {
-        let chunk: Array<[string, Uint8Array]>;
-        try {
-          chunk = (await iterator.nextv(SCAN_CHUNK)) as Array<[string, Uint8Array]>;
-        } catch (cause) {
-          throw engineError(cause, 'scanning');
-        }
-        if (chunk.length === 0) return;
-        yield chunk;
-      }
-    } finally {
-      await iterator.close();
-    }
+    return chunks(this.#db.iterator({ ...this.#range(options), ...inner(options.snapshot) }));
   }
 
-  async *scanKeys(options: ScanOptions): AsyncIterable<readonly string[]> {
+  scanKeys(options: ScanOptions): AsyncIterable<readonly string[]> {
     this.#assertOpen();
-    const iterator = this.#db.keys({ ...this.#range(options), ...inner(options.snapshot) });
-    try {
-      for (;;) {
-        let chunk: string[];
-        try {
-          chunk = await iterator.nextv(SCAN_CHUNK);
-        } catch (cause) {
-          throw engineError(cause, 'scanning');
-        }
-        if (chunk.length === 0) return;
-        yield chunk;
-      }
-    } finally {
-      await iterator.close();
-    }
+    return chunks(this.#db.keys({ ...this.#range(options), ...inner(options.snapshot) }));
   }
 
   #range(options: ScanOptions): Record<string, unknown> {

@@ -1,4 +1,7 @@
-/** Numbers stored as values (the revision, counters): 8-byte big-endian IEEE 754 doubles. */
+/**
+ * Numbers stored as values (the revision, counters): 8-byte big-endian IEEE 754 doubles; and the
+ * 64-bit protobuf fields protobufjs decodes as Long objects, as numbers.
+ */
 import { StoreError } from './errors.js';
 
 export function encodeNumber(n: number): Uint8Array {
@@ -12,4 +15,9 @@ export function decodeNumber(bytes: Uint8Array | undefined, what: string): numbe
   if (bytes === undefined) return 0;
   if (bytes.byteLength !== 8) throw new StoreError('CORRUPTED', `${what} is not an 8-byte number`);
   return new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0);
+}
+
+/** A 64-bit protobuf field as a number (protobufjs hands out a Long when the `long` package is there). */
+export function longToNumber(value: number | { toNumber(): number }): number {
+  return typeof value === 'number' ? value : value.toNumber();
 }

@@ -18,3 +18,10 @@ export function refOfFields(fields: readonly string[]): ResourceRef {
   const [group = '', version = '', kind = '', namespace = '', name = ''] = fields;
   return { group, version, kind, namespace, name };
 }
+
+/** A decoded protobuf ResourceRef (whose fields may be absent) as a ref. */
+export function refOfMessage(
+  m: { group?: string | null; version?: string | null; kind?: string | null; namespace?: string | null; name?: string | null } | null | undefined,
+): ResourceRef {
+  return { group: m?.group ?? '', version: m?.version ?? '', kind: m?.kind ?? '', namespace: m?.namespace ?? '', name: m?.name ?? '' };
+}

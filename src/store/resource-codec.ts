@@ -9,6 +9,8 @@
  */
 import { resourcestore } from '../gen/schema.js';
 import { StoreError, invalidArgument } from './errors.js';
+import { longToNumber } from './number-codec.js';
+import { refOfMessage } from './refs.js';
 import type { AnyMessage, JsonObject, Resource, ResourceData, ResourceRef } from './types.js';
 
 const pb = resourcestore.v1;
@@ -87,9 +89,6 @@ export function encodeRecord(record: ResourceRecord): Uint8Array {
   }).finish();
 }
 
-function toNumber(value: number | { toNumber(): number }): number {
-  return typeof value === 'number' ? value : value.toNumber();
-}
 
 /** Decodes stored bytes into a record. Throws CORRUPTED when they are not a valid resource. */
 export function decodeRecord(bytes: Uint8Array, key?: string): ResourceRecord {
@@ -98,20 +97,14 @@ export function decodeRecord(bytes: Uint8Array, key?: string): ResourceRecord {
     const ref = m.ref;
     if (!ref || !m.data) throw new Error('record has no ref or no data');
     return {
-      ref: {
-        group: ref.group ?? '',
-        version: ref.version ?? '',
-        kind: ref.kind ?? '',
-        namespace: ref.namespace ?? '',
-        name: ref.name ?? '',
-      },
+      ref: refOfMessage(ref),
       uid: m.uid,
       data: { typeUrl: m.data.type_url ?? '', value: m.data.value ?? new Uint8Array() },
       labels: m.labels,
       annotations: m.annotations,
-      createdAtMs: toNumber(m.createdAtMs),
-      updatedAtMs: toNumber(m.updatedAtMs),
-      version: toNumber(m.version),
+      createdAtMs: longToNumber(m.createdAtMs),
+      updatedAtMs: longToNumber(m.updatedAtMs),
+      version: longToNumber(m.version),
     };
   } catch (cause) {
     const where = key === undefined ? '' : ` at ${JSON.stringify(key)}`;

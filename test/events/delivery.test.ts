@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import type { ResourceEvent, StoreEvent } from '../../src/events/types.js';
 import { StoreError } from '../../src/store/errors.js';
+import { pull } from '../helpers/events.js';
 import { factories, openWrapped } from '../helpers/stores.js';
 import { deployment, pod, podRef } from '../helpers/fixtures.js';
 
@@ -10,16 +11,6 @@ const POD = { version: 'v1', kind: 'Pod' };
 const summary = (events: readonly StoreEvent[]) =>
   events.map((e) => (e.kind === 'resource' ? `${e.revision} ${e.type} ${e.resource.ref.kind}/${e.resource.ref.name}` : `${e.revision} ${e.type} rel ${e.relationship.subject.name}>${e.relationship.object.name}`));
 
-/** Pulls `n` events from an async iterator. */
-async function pull(iterator: AsyncIterator<StoreEvent>, n: number): Promise<StoreEvent[]> {
-  const events: StoreEvent[] = [];
-  while (events.length < n) {
-    const next = await iterator.next();
-    if (next.done) break;
-    events.push(next.value);
-  }
-  return events;
-}
 
 for (const factory of factories) {
   describe(`event delivery on ${factory.name}`, () => {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import type { ResourceEvent, StoreEvent } from '../../src/events/types.js';
 import { StoreError } from '../../src/store/errors.js';
+import { pull } from '../helpers/events.js';
 import { factories, openWrapped } from '../helpers/stores.js';
 import { pod } from '../helpers/fixtures.js';
 
@@ -10,15 +11,6 @@ const POD = { version: 'v1', kind: 'Pod' };
 const revisions = (events: readonly StoreEvent[]) => events.map((e) => e.revision);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-async function pull(iterator: AsyncIterator<StoreEvent>, n: number): Promise<StoreEvent[]> {
-  const events: StoreEvent[] = [];
-  while (events.length < n) {
-    const next = await iterator.next();
-    if (next.done) break;
-    events.push(next.value);
-  }
-  return events;
-}
 
 /** Writes `n` pods, `concurrency` at a time, starting at index `start`. */
 async function writePods(store: { add: (r: ReturnType<typeof pod>) => Promise<unknown> }, start: number, n: number, concurrency = 8) {
