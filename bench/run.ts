@@ -22,14 +22,14 @@ const quick = args.includes('--quick');
 const nIndex = args.indexOf('--n');
 const chosenN = nIndex >= 0 ? Number(args[nIndex + 1]) : undefined;
 const wanted = new Set(args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--n'));
-const n = chosenN ?? (quick ? 20_000 : 100_000);
+const n = chosenN ?? (quick ? 10_000 : 100_000);
 const rounds = quick ? 3 : 5;
 
 const all: Record<string, () => BenchCase[]> = {
   ingest: () => ingestCases(n),
   get: () => readCases(n, quick ? 10_000 : 50_000).filter((c) => c.workload === 'get'),
   list: () => readCases(n, 1).filter((c) => c.workload === 'list'),
-  relations: () => relationCases(n, quick ? 200 : 1000),
+  relations: () => relationCases(n, quick ? 100 : 1000),
   events: () => eventCases(quick ? 200_000 : 1_000_000, quick ? 1 : 3),
   scale: () => scaleCases(chosenN ? [10_000, chosenN] : quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000]),
 };
