@@ -29,13 +29,6 @@ export function collectionPath(type: { group?: string; version: string; kind: st
   return namespace === undefined ? `${root}/${enc(type.kind)}` : `${root}/namespaces/${enc(namespace)}/${enc(type.kind)}`;
 }
 
-/** A ref as a query-string value. */
-export function formatRefParam(ref: RefPattern): string {
-  const parts = [ref.group ?? '', ref.version, ref.kind];
-  if (ref.namespace !== undefined || ref.name !== undefined) parts.push(ref.namespace ?? '');
-  if (ref.name !== undefined) parts.push(ref.name);
-  return parts.map(enc).join('/');
-}
 
 /** A query-string ref: five parts for a whole ref, three or four for a pattern when `pattern` is allowed. */
 export function parseRefParam(value: unknown, field: string, pattern: boolean): RefPattern {

@@ -76,8 +76,6 @@ export interface Engine {
   readonly revision: number;
   /** How many batches have been committed since the engine opened: a read made at `commits` = n sees every one of them. */
   readonly commits: number;
-  /** True for an engine that keeps its data on disk. */
-  readonly durable: boolean;
   get(key: string, snapshot?: EngineSnapshot): Promise<Uint8Array | undefined>;
   getMany(keys: readonly string[], snapshot?: EngineSnapshot): Promise<Array<Uint8Array | undefined>>;
   /** Entries of a range in key order, in chunks. */

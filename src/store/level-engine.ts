@@ -208,10 +208,6 @@ class LevelEngine implements Engine {
     return true;
   }
 
-  get durable(): boolean {
-    return this.#path !== undefined;
-  }
-
   #assertOpen(): void {
     if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
   }

@@ -112,14 +112,18 @@ export function decodeRecord(bytes: Uint8Array, key?: string): ResourceRecord {
   }
 }
 
-/** Freezes an object graph in place (objects and arrays; typed arrays are left alone). */
+/** Freezes a freshly decoded object graph in place (objects and arrays; typed arrays are left alone). */
 export function deepFreeze<T>(root: T): T {
-  const stack: unknown[] = [root];
+  const stack: object[] = [];
+  const visit = (value: unknown): void => {
+    if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) stack.push(value);
+  };
+  visit(root);
   while (stack.length > 0) {
-    const value = stack.pop();
-    if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) continue;
-    Object.freeze(value);
-    for (const key in value) stack.push((value as Record<string, unknown>)[key]);
+    const node = stack.pop() as Record<string, unknown>;
+    Object.freeze(node);
+    if (Array.isArray(node)) for (let i = 0; i < node.length; i++) visit(node[i]);
+    else for (const key in node) visit(node[key]);
   }
   return root;
 }
@@ -191,7 +195,3 @@ export function holdsBytes(resource: Resource): boolean {
   return withBytes.has(resource);
 }
 
-/** True when the data of two records is the same bytes. */
-export function sameData(a: PackedData, b: PackedData): boolean {
-  return a.typeUrl === b.typeUrl && Buffer.compare(a.value, b.value) === 0;
-}

@@ -32,9 +32,6 @@ export class WrappedEngine implements Engine {
   get commits(): number {
     return this.#inner.commits;
   }
-  get durable(): boolean {
-    return this.#inner.durable;
-  }
   get(key: string, snapshot?: EngineSnapshot) {
     return this.#inner.get(key, snapshot);
   }
