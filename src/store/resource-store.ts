@@ -28,23 +28,20 @@ import type { Engine } from './engine.js';
 import { StoreError, invalidArgument } from './errors.js';
 import { readPage } from './paged-scan.js';
 import { ReadCache, type CacheOptions, type CachedResource } from './read-cache.js';
-import { decodeRecord, holdsBytes, packData, toResource } from './resource-codec.js';
+import { decodeRecord, holdsBytes, toResource } from './resource-codec.js';
 import { resourceKey } from './resource-keys.js';
 import { writeResource, type PreparedWrite, type ResourceWriteContext } from './resource-writes.js';
+import { atIndex, atIndexAsync, prepareDelete, prepareWrite } from './write-inputs.js';
 import { formatRef } from './refs.js';
 import type { Transaction } from './transaction.js';
 import { TransactionRunner } from './transaction-runner.js';
 import type { AnyMessage, BatchOperation, BatchResult, DeleteOptions, ListQuery, ListResult, RefInput, Resource, ResourceInput } from './types.js';
 import {
   isObject,
-  normalizeAnnotations,
   normalizeCount,
-  normalizeLabels,
   normalizeNamespace,
   normalizeRef,
   normalizeType,
-  normalizeUid,
-  normalizeVersion,
 } from './validate.js';
 
 /** The most items one page of a list may ask for. */
@@ -368,37 +365,11 @@ export class ResourceStore {
   }
 
   #prepare(op: 'add' | 'update' | 'apply', input: ResourceInput): PreparedWrite {
-    if (!isObject(input)) throw invalidArgument('resource', 'must be an object with a ref');
-    const ref = normalizeRef(input.ref);
-    const uid = normalizeUid(input.uid);
-    const version = normalizeVersion(input.version);
-    if (op === 'add' && version !== undefined) throw invalidArgument('version', 'must not be given to add');
-    return {
-      op,
-      ref,
-      key: resourceKey(ref),
-      ...(uid === undefined ? {} : { uid }),
-      ...(version === undefined ? {} : { version }),
-      content: {
-        data: packData(input.data, this.#maxDataBytes),
-        labels: normalizeLabels(input.labels),
-        annotations: normalizeAnnotations(input.annotations),
-      },
-    };
+    return prepareWrite(op, input, this.#maxDataBytes);
   }
 
   #prepareDelete(input: RefInput, options: DeleteOptions): PreparedWrite {
-    if (!isObject(options)) throw invalidArgument('options', 'must be an object');
-    const ref = normalizeRef(input);
-    const uid = normalizeUid(options.uid);
-    const version = normalizeVersion(options.version);
-    return {
-      op: 'delete',
-      ref,
-      key: resourceKey(ref),
-      ...(uid === undefined ? {} : { uid }),
-      ...(version === undefined ? {} : { version }),
-    };
+    return prepareDelete(input, options);
   }
 
   /** Runs prepared operations in order in one transaction. */
@@ -484,27 +455,4 @@ function share(resource: Resource): Resource {
   if (!holdsBytes(resource)) return resource;
   const data = resource.data as AnyMessage;
   return Object.freeze({ ...resource, data: Object.freeze({ typeUrl: data.typeUrl, value: Uint8Array.from(data.value) }) });
-}
-
-/** Rethrows a StoreError with the batch index it concerns. */
-function withIndex(index: number, err: unknown): never {
-  if (!(err instanceof StoreError)) throw err;
-  const field = err.details.field === undefined ? `operations[${index}]` : `operations[${index}].${err.details.field}`;
-  throw new StoreError(err.code, `operations[${index}]: ${err.message}`, { ...err.details, field, index, cause: err });
-}
-
-function atIndex<T>(index: number, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    return withIndex(index, err);
-  }
-}
-
-async function atIndexAsync<T>(index: number, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    return withIndex(index, err);
-  }
 }

@@ -9,7 +9,7 @@
  */
 import { StoreError, brief, invalidArgument } from './errors.js';
 import { MAX_ANNOTATIONS_BYTES, labelValueProblem, qualifiedNameProblem } from '../indices/label-rules.js';
-import type { RefInput, ResourceRef, TypeDescriptor } from './types.js';
+import type { ResourceRef, TypeDescriptor } from './types.js';
 
 const REF_LIMITS = { group: 253, version: 63, kind: 63, namespace: 63, name: 253 } as const;
 const CONTROL = /[\x00-\x1f\x7f]/;
