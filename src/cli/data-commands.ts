@@ -43,14 +43,25 @@ function printSummary(summary: ImportSummary): void {
   }
 }
 
+/** A progress bar on stderr when it is a terminal: `update(done, total)` and `stop()`; silent otherwise. */
+function progressBar(what: string): { update: (done: number, total: number) => void; stop: () => void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${what} [{bar}] {value}/{total}` }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    update(done, total) {
+      if (!started) bar.start(total, done);
+      else bar.update(done);
+      started = true;
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
 export async function importCommand(files: string[], options: { data: string; server?: string; tokenFile?: string; json?: boolean }): Promise<number> {
   const inputs = files.map((name) => ({ name, text: readFileSync(name, 'utf8') }));
-  const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, format: 'importing [{bar}] {value}/{total} objects' }, cliProgress.Presets.shades_classic) : undefined;
-  const progress = (done: number, total: number): void => {
-    if (!bar) return;
-    if (done === 0) bar.start(total, 0);
-    else bar.update(done);
-  };
+  const bar = progressBar('importing objects');
+  const progress = bar.update;
   let summary: ImportSummary;
   if (options.server !== undefined) {
     summary = await importFiles(inputs, httpTarget(options.server, readToken(options.tokenFile)), progress);
@@ -62,7 +73,7 @@ export async function importCommand(files: string[], options: { data: string; se
       await store.close();
     }
   }
-  bar?.stop();
+  bar.stop();
   if (options.json) out(JSON.stringify(summary));
   else printSummary(summary);
   return summary.rejected.length === 0 ? 0 : 1;
@@ -83,9 +94,18 @@ export async function exportCommand(options: { data: string; out: string; server
       result = { revision: parsed.revision, resources: parsed.entries.filter((e) => 'resource' in e).length, relationships: parsed.entries.filter((e) => 'relationship' in e).length };
     } else {
       const store = await openStore({ path: options.data });
+      const bar = progressBar('exporting records');
+      const counts = (await store.metrics.getMetricsAsJSON()).find((m) => m.name === 'resourcestore_resources_total');
+      const total = (counts?.values ?? []).reduce((sum, v) => sum + Number(v.value), 0); // resources; relationships follow
+
+      let written = 0;
       try {
-        result = await store.exportSnapshot((text) => file.write(text).then(() => undefined));
+        result = await store.exportSnapshot((text) => {
+          bar.update(written++, total);
+          return file.write(text).then(() => undefined);
+        });
       } finally {
+        bar.stop();
         await store.close();
       }
     }
@@ -103,7 +123,10 @@ export async function exportCommand(options: { data: string; out: string; server
 
 export async function restoreCommand(snapshotFile: string, options: { data: string; force?: boolean }): Promise<number> {
   const parsed = parseSnapshot(readFileSync(snapshotFile, 'utf8'));
-  const result = await withEngine(options.data, (engine) => restoreSnapshot(engine, parsed, new PredicateRegistry(), { force: options.force ?? false }));
+  const bar = progressBar('restoring records');
+  const result = await withEngine(options.data, (engine) =>
+    restoreSnapshot(engine, parsed, new PredicateRegistry(), { force: options.force ?? false, progress: bar.update }),
+  ).finally(() => bar.stop());
   out(`restored ${result.resources} resources and ${result.relationships} relationships; the store is at revision ${result.revision}`);
   return 0;
 }

@@ -142,7 +142,7 @@ export async function restoreSnapshot(
   engine: Engine,
   snapshot: ParsedSnapshot,
   predicates: PredicateRegistry,
-  options: { readonly force?: boolean } = {},
+  options: { readonly force?: boolean; readonly progress?: (done: number, total: number) => void } = {},
 ): Promise<{ resources: number; relationships: number; revision: number }> {
   if (!(await isEmpty(engine))) {
     if (!options.force) throw new StoreError('CONFLICT', 'the store is not empty: restore into an empty store, or force it to replace what is there');
@@ -181,6 +181,7 @@ export async function restoreSnapshot(
       counters.set(typeCounterName(record.ref), (counters.get(typeCounterName(record.ref)) ?? 0) + 1);
     }
     await engine.commit({ checks: [], puts, dels: [], counters: [...counters], changes: 0 });
+    options.progress?.(Math.min(i + BATCH, resources.length), snapshot.entries.length);
   }
   const ends = new Map<string, number>();
   for (let i = 0; i < relationships.length; i += BATCH) {
@@ -190,6 +191,7 @@ export async function restoreSnapshot(
       for (const end of [rel.subject, rel.object]) ends.set(endCountKey(end), (ends.get(endCountKey(end)) ?? 0) + 1);
     }
     await engine.commit({ checks: [], puts, dels: [], counters: [], changes: 0 });
+    options.progress?.(resources.length + Math.min(i + BATCH, relationships.length), snapshot.entries.length);
   }
   const revision = Math.max(snapshot.revision, engine.revision);
   await engine.commit({
