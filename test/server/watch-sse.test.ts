@@ -63,7 +63,7 @@ describe('watch streams over Server-Sent Events', () => {
       const slow = await openSse(`${server.url}/watch`);
       slow.response.pause(); // stops reading: the socket fills, then the subscription's buffer
       const fast = await openSse(`${server.url}/watch`);
-      const blob = 'x'.repeat(16 * 1024);
+      const blob = 'x'.repeat(64 * 1024); // 300 of these outgrow any socket buffer
       for (let i = 0; i < 300; i++) await request(`${pods(server.url)}/p${i}`, { method: 'PATCH', body: { data: { blob } } });
       assert.deepEqual((await frames(fast, 300)).map((f) => Number(f.id)), Array.from({ length: 300 }, (_, i) => i + 1));
       slow.response.resume();
