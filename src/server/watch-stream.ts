@@ -17,7 +17,7 @@ import { eventJson } from './json.js';
 
 /** Options of the event streams. */
 export interface SseOptions {
-  /** Events held per client while its socket is full. */
+  /** Events held per client while its socket is full (the most a client's `?bufferSize=` may ask for). */
   readonly bufferSize: number;
   /** Milliseconds between keep-alive comments. */
   readonly heartbeatMs: number;
@@ -38,7 +38,8 @@ function resumeRevision(request: FastifyRequest): number | undefined {
 export async function streamEvents(request: FastifyRequest, reply: FastifyReply, store: ResourceStore, filter: WatchFilter, sse: SseOptions): Promise<void> {
   const fromRevision = resumeRevision(request);
   const query = request.query as Record<string, string | undefined>;
-  const bufferSize = query.bufferSize === undefined ? sse.bufferSize : Number(query.bufferSize);
+  // A client may ask for a smaller buffer, never a larger one than the server allows.
+  const bufferSize = query.bufferSize === undefined ? sse.bufferSize : Math.min(Number(query.bufferSize), sse.bufferSize);
   // Validation and COMPACTED fail here, before the stream starts, as an ordinary JSON answer.
   const events = store.watch(filter, { ...(fromRevision === undefined ? {} : { fromRevision }), bufferSize });
   reply.hijack();

@@ -166,7 +166,7 @@ class LevelEngine implements Engine {
   #revision = 0;
   #commits = 0;
   /** Keys written by the latest committed batches, newest last, to skip re-reading keys none of them wrote. */
-  readonly #recentWrites: Array<ReadonlySet<string>> = [];
+  readonly #recentWrites: Array<ReadonlyMap<string, unknown>> = [];
   #queue: Pending[] = [];
   #draining: Promise<void> | undefined;
   #closed = false;
@@ -352,7 +352,7 @@ class LevelEngine implements Engine {
     }
     this.#revision = revision;
     this.#commits++;
-    this.#recentWrites.push(new Set(overlay.keys()));
+    this.#recentWrites.push(overlay); // the group's overlay holds exactly the keys it wrote
     if (this.#recentWrites.length > RECENT_BATCHES) this.#recentWrites.shift();
     this.#memoryBytes += bytesDelta;
     for (const [name, value] of counters) {

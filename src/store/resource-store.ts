@@ -135,7 +135,7 @@ export class ResourceStore {
 
   /** Adds a resource; ALREADY_EXISTS if its ref is taken. Returns it as stored (version 1, uid set). */
   add(resource: ResourceInput): Promise<Resource> {
-    return this.#single('add', () => this.#prepare('add', resource));
+    return this.#single('add', () => prepareWrite('add', resource, this.#maxDataBytes));
   }
 
   /**
@@ -143,7 +143,7 @@ export class ResourceStore {
    * `resource.version` (or `uid`) is given and differs from the stored one.
    */
   update(resource: ResourceInput): Promise<Resource> {
-    return this.#single('update', () => this.#prepare('update', resource));
+    return this.#single('update', () => prepareWrite('update', resource, this.#maxDataBytes));
   }
 
   /**
@@ -152,7 +152,7 @@ export class ResourceStore {
    * at that version.
    */
   apply(resource: ResourceInput): Promise<Resource> {
-    return this.#single('apply', () => this.#prepare('apply', resource));
+    return this.#single('apply', () => prepareWrite('apply', resource, this.#maxDataBytes));
   }
 
   /**
@@ -160,7 +160,7 @@ export class ResourceStore {
    * NOT_FOUND if absent, CONFLICT on a stale version or uid.
    */
   delete(ref: RefInput, options: DeleteOptions = {}): Promise<Resource> {
-    return this.#single('delete', () => this.#prepareDelete(ref, options));
+    return this.#single('delete', () => prepareDelete(ref, options));
   }
 
   /** Reads a resource; NOT_FOUND if absent. The result is frozen: copy it to change it. */
@@ -347,9 +347,9 @@ export class ResourceStore {
       case 'add':
       case 'update':
       case 'apply':
-        return resourceOp(this.#prepare(operation.op, operation.resource));
+        return resourceOp(prepareWrite(operation.op, operation.resource, this.#maxDataBytes));
       case 'delete':
-        return resourceOp(this.#prepareDelete(operation.ref, operation));
+        return resourceOp(prepareDelete(operation.ref, operation));
       case 'relate': {
         const rel = this.#relations.prepare(operation.relationship, 'relationship');
         return { kind: 'relate', locks: this.#relations.lockKeys(rel), run: (txn, now) => addRelationship(txn, rel, this.#predicates, now) };
@@ -362,14 +362,6 @@ export class ResourceStore {
       default:
         throw invalidArgument('op', `must be add, update, apply, delete, relate or unrelate, got ${JSON.stringify((operation as { op: unknown }).op)}`);
     }
-  }
-
-  #prepare(op: 'add' | 'update' | 'apply', input: ResourceInput): PreparedWrite {
-    return prepareWrite(op, input, this.#maxDataBytes);
-  }
-
-  #prepareDelete(input: RefInput, options: DeleteOptions): PreparedWrite {
-    return prepareDelete(input, options);
   }
 
   /** Runs prepared operations in order in one transaction. */
