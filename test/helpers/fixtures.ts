@@ -16,7 +16,7 @@ export function deployment(name: string, labels: Record<string, string> = {}, na
 
 /** The one Pod of `gpdgpa-kuard-queue-pod.json`, exactly as kubectl printed it. */
 export function realPod(): Record<string, unknown> {
-  const url = new URL('../../../shared/k8s-dumps/gpdgpa-kuard-queue-pod.json', import.meta.url);
+  const url = new URL('../fixtures/k8s-dumps/gpdgpa-kuard-queue-pod.json', import.meta.url);
   const list = JSON.parse(readFileSync(url, 'utf8')) as { items: Array<Record<string, unknown>> };
   return list.items[0]!;
 }

@@ -5,7 +5,7 @@ import { importFiles, storeTarget } from '../../src/import/importer.js';
 import { readKubernetesObjects } from '../../src/import/kubernetes-objects.js';
 import { openStore } from '../../src/store/open-store.js';
 
-const DUMPS = new URL('../../../shared/k8s-dumps/', import.meta.url);
+const DUMPS = new URL('../fixtures/k8s-dumps/', import.meta.url);
 const dump = (name: string) => ({ name, text: readFileSync(new URL(name, DUMPS), 'utf8') });
 
 describe('reading Kubernetes dumps', () => {
@@ -34,7 +34,7 @@ describe('reading Kubernetes dumps', () => {
   });
 });
 
-describe('importing the real dumps of ../shared/k8s-dumps', () => {
+describe('importing the real dumps of test/fixtures/k8s-dumps', () => {
   it('takes all 1,450 objects as they are and derives every ownerReference and nodeName', async () => {
     const store = await openStore();
     const files = readdirSync(DUMPS).filter((f) => !f.endsWith('.md')).sort().map(dump);
