@@ -1,33 +1,65 @@
 /**
  * The CLI commands that work on data: `import` (Kubernetes dumps into a data directory or a
  * running server, with a progress bar on a terminal and a summary), `export` and `restore`
- * (snapshots), `verify` (integrity) and `stats`.
+ * (snapshots, streamed a line at a time), `verify` (integrity, and `--repair`) and `stats`
+ * (of a data directory or a running server). Only `import` and `restore` (and `serve`) create a
+ * store where there is none; the others refuse a directory that holds no store, and a directory
+ * a running server holds gets an answer that says what to do.
  */
-import { readFileSync, renameSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { importFiles, storeTarget, type ImportSummary, type ImportTarget } from '../import/importer.js';
-import { storeStats } from '../integrity/stats.js';
+import { storeStats, type StoreStats } from '../integrity/stats.js';
 import { repairIndices } from '../integrity/repair.js';
 import { verifyIntegrity } from '../integrity/verify.js';
+import { checkNoUnfinishedWork, type MarkedWork } from '../store/work-marker.js';
 import { PredicateRegistry } from '../relations/predicates.js';
-import { parseSnapshot } from '../snapshot/snapshot-format.js';
+import { readSnapshot } from '../snapshot/snapshot-format.js';
 import { restoreSnapshot } from '../snapshot/snapshot-io.js';
+import type { Engine } from '../store/engine.js';
+import { isStoreError, StoreError } from '../store/errors.js';
 import { openLevelEngine } from '../store/level-engine.js';
 import { openStore } from '../store/open-store.js';
-import { httpTarget } from './http-target.js';
+import type { ResourceStore } from '../store/resource-store.js';
+import { httpTarget, serverFetch } from './http-target.js';
 import { readToken } from './serve-command.js';
 
 const out = (text: string): void => void process.stdout.write(`${text}\n`);
 
-/** Runs `work` on the raw engine of a data directory, closing it after. */
-async function withEngine<T>(data: string, work: (engine: Awaited<ReturnType<typeof openLevelEngine>>) => Promise<T>): Promise<T> {
-  const engine = await openLevelEngine({ path: data });
+/** Refuses a data directory that holds no store, so a mistyped `--data` never makes an empty one. */
+function requireStore(data: string): void {
+  if (!existsSync(join(data, 'CURRENT'))) {
+    throw new StoreError('INVALID_ARGUMENT', `--data ${data}: no store there (is the path right?)`, { field: '--data' });
+  }
+}
+
+/** LOCKED, saying what to do about it: `alternative` is what the command can do instead. */
+function explainLocked(err: unknown, data: string, alternative: string): unknown {
+  if (!isStoreError(err, 'LOCKED')) return err;
+  return new StoreError('LOCKED', `the store in ${data} is open in another process (a running server?): ${alternative}`, { cause: err });
+}
+
+/**
+ * Runs `work` on the raw engine of an existing data directory, closing it after. A directory whose
+ * restore or repair did not finish is refused (INCOMPLETE), but for the work that finishes it.
+ */
+async function withEngine<T>(data: string, options: { sync?: boolean; finishes?: MarkedWork; whenLocked: string }, work: (engine: Engine) => Promise<T>): Promise<T> {
+  requireStore(data);
+  const engine = await openLevelEngine({ path: data, sync: options.sync ?? false }).catch((err: unknown) => Promise.reject(explainLocked(err, data, options.whenLocked)));
   try {
+    await checkNoUnfinishedWork(engine, options.finishes);
     return await work(engine);
   } finally {
     await engine.close();
   }
+}
+
+/** Opens the store of an existing data directory. */
+async function openExisting(data: string, whenLocked: string): Promise<ResourceStore> {
+  requireStore(data);
+  return openStore({ path: data }).catch((err: unknown) => Promise.reject(explainLocked(err, data, whenLocked)));
 }
 
 function printSummary(summary: ImportSummary): void {
@@ -51,7 +83,10 @@ function progressBar(what: string): { update: (done: number, total: number) => v
   return {
     update(done, total) {
       if (!started) bar.start(total, done);
-      else bar.update(done);
+      else {
+        bar.setTotal(total); // an import learns its total as it reads
+        bar.update(done);
+      }
       started = true;
     },
     stop: () => started && bar.stop(),
@@ -59,14 +94,17 @@ function progressBar(what: string): { update: (done: number, total: number) => v
 }
 
 export async function importCommand(files: string[], options: { data: string; server?: string; tokenFile?: string; json?: boolean }): Promise<number> {
-  const inputs = files.map((name) => ({ name, text: readFileSync(name, 'utf8') }));
+  for (const name of files) if (!existsSync(name)) throw new StoreError('INVALID_ARGUMENT', `${name}: no such file`, { field: 'files' });
+  const inputs = files.map((name) => ({ name, path: name }));
   const bar = progressBar('importing objects');
   const progress = bar.update;
   let summary: ImportSummary;
   if (options.server !== undefined) {
-    summary = await importFiles(inputs, httpTarget(options.server, readToken(options.tokenFile)), progress);
+    const token = readToken(options.tokenFile);
+    await serverFetch(options.server, '/healthz', token); // one clear failure if the server cannot be reached
+    summary = await importFiles(inputs, httpTarget(options.server, token), progress);
   } else {
-    const store = await openStore({ path: options.data });
+    const store = await openStore({ path: options.data }).catch((err: unknown) => Promise.reject(explainLocked(err, options.data, `import into it with --server URL`)));
     try {
       summary = await importFiles(inputs, storeTarget(store) as ImportTarget, progress);
     } finally {
@@ -79,25 +117,27 @@ export async function importCommand(files: string[], options: { data: string; se
   return summary.rejected.length === 0 ? 0 : 1;
 }
 
+/** The chunks of `body`, each written to `file` before it is passed on. */
+async function* writtenTo(file: FileHandle, body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    await file.write(chunk);
+    yield chunk;
+  }
+}
+
 export async function exportCommand(options: { data: string; out: string; server?: string; tokenFile?: string }): Promise<number> {
+  const store = options.server === undefined ? await openExisting(options.data, 'export from the server with --server URL') : undefined;
   const partial = `${options.out}.partial`;
   const file = await open(partial, 'w');
   try {
     let result: { revision: number; resources: number; relationships: number };
-    if (options.server !== undefined) {
-      const token = readToken(options.tokenFile);
-      const response = await fetch(`${options.server.replace(/\/+$/, '')}/snapshot`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-      if (!response.ok || !response.body) throw new Error(`the server answered ${response.status}: ${await response.text()}`);
-      for await (const chunk of response.body) await file.write(chunk);
-      const text = readFileSync(partial, 'utf8');
-      const parsed = parseSnapshot(text);
-      result = { revision: parsed.revision, resources: parsed.entries.filter((e) => 'resource' in e).length, relationships: parsed.entries.filter((e) => 'relationship' in e).length };
+    if (store === undefined) {
+      const response = await serverFetch(options.server!, '/snapshot', readToken(options.tokenFile));
+      result = await readSnapshot(writtenTo(file, response.body!)); // checked as it is written, a line at a time
     } else {
-      const store = await openStore({ path: options.data });
       const bar = progressBar('exporting records');
       const counts = (await store.metrics.getMetricsAsJSON()).find((m) => m.name === 'resourcestore_resources_total');
       const total = (counts?.values ?? []).reduce((sum, v) => sum + Number(v.value), 0); // resources; relationships follow
-
       let written = 0;
       try {
         result = await store.exportSnapshot((text) => {
@@ -106,7 +146,6 @@ export async function exportCommand(options: { data: string; out: string; server
         });
       } finally {
         bar.stop();
-        await store.close();
       }
     }
     await file.sync();
@@ -118,28 +157,37 @@ export async function exportCommand(options: { data: string; out: string; server
     await file.close().catch(() => undefined);
     rmSync(partial, { force: true });
     throw err;
+  } finally {
+    await store?.close();
   }
 }
 
 export async function restoreCommand(snapshotFile: string, options: { data: string; force?: boolean }): Promise<number> {
-  const parsed = parseSnapshot(readFileSync(snapshotFile, 'utf8'));
+  if (!existsSync(snapshotFile)) throw new StoreError('INVALID_ARGUMENT', `${snapshotFile}: no such file`, { field: 'file' });
   const bar = progressBar('restoring records');
-  const result = await withEngine(options.data, (engine) =>
-    restoreSnapshot(engine, parsed, new PredicateRegistry(), { force: options.force ?? false, progress: bar.update }),
-  ).finally(() => bar.stop());
-  out(`restored ${result.resources} resources and ${result.relationships} relationships; the store is at revision ${result.revision}`);
-  return 0;
+  const engine = await openLevelEngine({ path: options.data, sync: true }).catch((err: unknown) =>
+    Promise.reject(explainLocked(err, options.data, 'stop it first: a restore replaces what the store holds')),
+  );
+  try {
+    const result = await restoreSnapshot(engine, () => createReadStream(snapshotFile), new PredicateRegistry(), { force: options.force ?? false, progress: bar.update });
+    out(`restored ${result.resources} resources and ${result.relationships} relationships; the store is at revision ${result.revision}`);
+    return 0;
+  } finally {
+    bar.stop();
+    await engine.close();
+  }
 }
 
 export async function verifyCommand(options: { data: string; json?: boolean; repair?: boolean }): Promise<number> {
+  const whenLocked = 'stop it to verify (or repair) the directory; a store in use cannot be checked key by key';
   if (options.repair) {
-    const repaired = await withEngine(options.data, repairIndices);
+    const repaired = await withEngine(options.data, { sync: true, finishes: 'repair', whenLocked }, repairIndices);
     if (!options.json) {
       out(`repair: rebuilt ${repaired.indexEntries} index entries and ${repaired.relationshipEntries} relationship entries from the data`);
       for (const key of repaired.undecodable) out(`  ${key}: cannot be decoded; left in place`);
     }
   }
-  const report = await withEngine(options.data, verifyIntegrity);
+  const report = await withEngine(options.data, { whenLocked }, verifyIntegrity);
   if (options.json) out(JSON.stringify(report));
   else {
     out(`checked ${report.resources} resources, ${report.indexEntries} index entries, ${report.relationships} relationships, ${report.logEntries} change-log entries`);
@@ -149,8 +197,53 @@ export async function verifyCommand(options: { data: string; json?: boolean; rep
   return report.findings.length === 0 ? 0 : 1;
 }
 
-export async function statsCommand(options: { data: string; json?: boolean }): Promise<number> {
-  const stats = await withEngine(options.data, storeStats);
+/** A Prometheus text exposition's samples of `name`, with their labels. */
+function samples(text: string, name: string): Array<{ labels: Record<string, string>; value: number }> {
+  const found: Array<{ labels: Record<string, string>; value: number }> = [];
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!;
+    found.push({ labels, value: Number(match[3]) });
+  }
+  return found;
+}
+
+/**
+ * The stats of a running server, from routes it has: counts by type and namespace and the
+ * relationships from its snapshot stream (a line at a time), the change log and bytes from /metrics.
+ */
+async function serverStats(server: string, token: string | undefined): Promise<StoreStats> {
+  const metrics = await (await serverFetch(server, '/metrics', token)).text();
+  const byType: Record<string, number> = {};
+  const byNamespace: Record<string, number> = {};
+  const snapshot = await serverFetch(server, '/snapshot', token);
+  const summary = await readSnapshot(snapshot.body!, (entry) => {
+    if (!('resource' in entry)) return;
+    const { group, version, kind, namespace } = entry.resource.ref;
+    const type = `${group === '' ? '' : `${group}/`}${version}/${kind}`;
+    byType[type] = (byType[type] ?? 0) + 1;
+    byNamespace[namespace] = (byNamespace[namespace] ?? 0) + 1;
+  });
+  const metric = (name: string): number => samples(metrics, name)[0]?.value ?? 0;
+  return {
+    revision: summary.revision,
+    resources: summary.resources,
+    byType,
+    byNamespace,
+    relationships: summary.relationships,
+    logEntries: metric('resourcestore_log_entries'),
+    logFirstRevision: metric('resourcestore_log_first_revision'),
+    storageBytes: metric('resourcestore_storage_bytes'),
+  };
+}
+
+export async function statsCommand(options: { data: string; json?: boolean; server?: string; tokenFile?: string }): Promise<number> {
+  const stats =
+    options.server === undefined
+      ? await withEngine(options.data, { whenLocked: 'ask the server instead: resource-store stats --server URL' }, storeStats)
+      : await serverStats(options.server, readToken(options.tokenFile));
   if (options.json) {
     out(JSON.stringify(stats));
     return 0;

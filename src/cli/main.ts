@@ -1,12 +1,19 @@
 #!/usr/bin/env node
 /**
  * The `resource-store` command line: `serve`, `import`, `export`, `restore`, `verify`, `stats`,
- * each with `--help`. Errors print one line to stderr and exit non-zero.
+ * each with `--help`. Errors print one line to stderr and exit non-zero. A reader that stops
+ * reading (`stats | head -3`) ends the command quietly.
  */
 import { Command } from 'commander';
 import { isStoreError } from '../store/errors.js';
 import { exportCommand, importCommand, restoreCommand, statsCommand, verifyCommand } from './data-commands.js';
 import { serve } from './serve-command.js';
+
+// The reader of our output went away (EPIPE): there is no one left to tell anything.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+});
 
 const program = new Command('resource-store')
   .description('An embeddable store for Kubernetes-style resources and their relationships, on LevelDB.')
@@ -46,7 +53,7 @@ program
 
 program
   .command('restore')
-  .description('load a snapshot into an empty store')
+  .description('load a snapshot into an empty store (checked whole first; an interrupted restore is finished by running it again)')
   .argument('<file>', 'snapshot file')
   .option(...DATA)
   .option('--force', 'replace whatever the store holds')
@@ -64,6 +71,8 @@ program
   .command('stats')
   .description('counts by type and namespace, relationships, change-log size, disk bytes')
   .option(...DATA)
+  .option('--server <url>', 'ask a running server instead of a data directory')
+  .option('--token-file <file>', 'bearer token for the server (or set RESOURCE_STORE_TOKEN)')
   .option('--json', 'print as JSON')
   .action(async (options) => void (process.exitCode = await statsCommand(options)));
 

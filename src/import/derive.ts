@@ -68,6 +68,13 @@ export function toResourceInput(object: Record<string, unknown>): ResourceInput 
   };
 }
 
+/** The parts of an object `deriveRelationships` reads, so an import need not keep whole objects until their relationships are made. */
+export function relationshipSource(object: Record<string, unknown>): Record<string, unknown> {
+  const metadata = (object.metadata ?? {}) as Metadata;
+  const spec = (object.spec ?? {}) as { nodeName?: unknown };
+  return { metadata: { ownerReferences: metadata.ownerReferences }, spec: { nodeName: spec.nodeName } };
+}
+
 interface OwnerReference {
   apiVersion?: unknown;
   kind?: unknown;

@@ -1,7 +1,9 @@
 /**
- * Importing Kubernetes dumps into a store, local or behind the HTTP server: reads every file,
- * applies each object as a resource (so importing twice changes nothing), then adds the
- * relationships each object implies. An object stored under the same ref with another uid was
+ * Importing Kubernetes dumps into a store, local or behind the HTTP server: reads the files one
+ * document at a time (a file given by path is never held whole, unless it is one JSON document),
+ * applies each object as a resource as soon as it is read (so importing twice changes nothing),
+ * keeping of each only what its relationships need, then adds the relationships every object
+ * implies (an owner is found by uid among all the files, hence after them). An object stored under the same ref with another uid was
  * recreated in its cluster: the stored one is replaced (deleted with its relationships, then the
  * new one added, in one batch). It counts what was created, updated, replaced and left unchanged, and
  * rejects single documents with their file, index and reason, never the whole import.
@@ -9,8 +11,8 @@
 import { isStoreError } from '../store/errors.js';
 import type { RelationshipInput } from '../relations/types.js';
 import type { BatchOperation, BatchResult, Resource, ResourceInput, ResourceRef } from '../store/types.js';
-import { deriveRelationships, toResourceInput } from './derive.js';
-import { readKubernetesObjects, type Origin, type Rejection } from './kubernetes-objects.js';
+import { deriveRelationships, relationshipSource, toResourceInput } from './derive.js';
+import { readKubernetesFile, readKubernetesObjects, type ReadObjects, type Origin, type Rejection } from './kubernetes-objects.js';
 
 /** Where an import writes. */
 export interface ImportTarget {
@@ -53,85 +55,106 @@ export interface ImportSummary {
   readonly rejected: readonly Rejection[];
 }
 
+/** A file to import: its text, or its path (read a document at a time). */
+export type ImportFile = { readonly name: string; readonly text: string } | { readonly name: string; readonly path: string };
+
 const CONCURRENCY = 32;
 
 function reason(err: unknown): string {
   return isStoreError(err) ? `${err.code}: ${err.message}` : (err as Error).message;
 }
 
-/** Runs `work` over `items` with at most CONCURRENCY in flight. */
-async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(CONCURRENCY, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
+/** Runs tasks with at most CONCURRENCY in flight; `submit` waits for room. Tasks handle their own errors. */
+class WorkPool {
+  readonly #running = new Set<Promise<void>>();
+  async submit(task: () => Promise<void>): Promise<void> {
+    while (this.#running.size >= CONCURRENCY) await Promise.race(this.#running);
+    const running: Promise<void> = task().finally(() => this.#running.delete(running));
+    this.#running.add(running);
+  }
+  async drain(): Promise<void> {
+    while (this.#running.size > 0) await Promise.race(this.#running);
+  }
+}
+
+async function* documentsOf(file: ImportFile): AsyncGenerator<ReadObjects> {
+  if ('text' in file) yield readKubernetesObjects(file.name, file.text);
+  else yield* readKubernetesFile(file.path, file.name);
 }
 
 /**
- * Imports files (name and text). `progress` is called with (done, total) as objects are written.
+ * Imports files, each given by its text or its path. `progress` is called with (done, read) as
+ * objects are written: how many were written, of how many read so far.
  *
- * @example const summary = await importFiles([{ name: 'pods.json', text }], storeTarget(store));
+ * @example const summary = await importFiles([{ name: 'pods.yaml', path: './pods.yaml' }], storeTarget(store));
  */
 export async function importFiles(
-  files: ReadonlyArray<{ readonly name: string; readonly text: string }>,
+  files: readonly ImportFile[],
   target: ImportTarget,
   progress: (done: number, total: number) => void = () => undefined,
 ): Promise<ImportSummary> {
   const rejected: Rejection[] = [];
-  const accepted: Array<{ origin: Origin; object: Record<string, unknown>; input: ResourceInput }> = [];
-  for (const file of files) {
-    const { objects, rejections } = readKubernetesObjects(file.name, file.text);
-    rejected.push(...rejections);
-    for (const { origin, object } of objects) {
-      const input = toResourceInput(object);
-      if (typeof input === 'string') rejected.push({ origin, reason: input });
-      else accepted.push({ origin, object, input });
-    }
-  }
-  const read = accepted.length + rejected.length;
   const byUid = new Map<string, ResourceRef>();
-  for (const { input } of accepted) if (input.uid) byUid.set(input.uid, input.ref as ResourceRef);
-
+  const stored: Array<{ origin: Origin; ref: ResourceRef; source: Record<string, unknown> }> = [];
+  let read = 0;
   let created = 0;
   let updated = 0;
   let unchanged = 0;
   let replaced = 0;
   let done = 0;
-  const total = accepted.length;
-  const stored: typeof accepted = [];
-  progress(0, total);
-  await inParallel(accepted, async (entry) => {
+  let accepted = 0;
+  const pool = new WorkPool();
+  const write = async (origin: Origin, object: Record<string, unknown>, input: ResourceInput): Promise<void> => {
     try {
-      const before = await target.get(entry.input.ref as ResourceRef);
-      if (before !== undefined && entry.input.uid !== undefined && before.uid !== entry.input.uid) {
-        await target.replace(entry.input);
+      const before = await target.get(input.ref as ResourceRef);
+      if (before !== undefined && input.uid !== undefined && before.uid !== input.uid) {
+        await target.replace(input);
         replaced++;
       } else {
-        const after = await target.apply(before === undefined ? entry.input : { ...entry.input, uid: before.uid });
+        const after = await target.apply(before === undefined ? input : { ...input, uid: before.uid });
         if (before === undefined) created++;
         else if (after.version === before.version) unchanged++;
         else updated++;
       }
-      stored.push(entry);
+      stored.push({ origin, ref: input.ref as ResourceRef, source: relationshipSource(object) });
     } catch (err) {
-      rejected.push({ origin: entry.origin, reason: reason(err) });
+      rejected.push({ origin, reason: reason(err) });
     }
-    progress(++done, total);
-  });
+    progress(++done, accepted);
+  };
+  progress(0, 0);
+  for (const file of files) {
+    for await (const { objects, rejections } of documentsOf(file)) {
+      read += objects.length + rejections.length;
+      rejected.push(...rejections);
+      for (const { origin, object } of objects) {
+        const input = toResourceInput(object);
+        if (typeof input === 'string') {
+          rejected.push({ origin, reason: input });
+          continue;
+        }
+        accepted++;
+        if (input.uid) byUid.set(input.uid, input.ref as ResourceRef);
+        await pool.submit(() => write(origin, object, input));
+      }
+    }
+  }
+  await pool.drain();
 
   let relationships = 0;
-  await inParallel(stored, async ({ origin, object, input }) => {
-    const derived = deriveRelationships(object, input.ref as ResourceRef, byUid);
-    if (derived.length === 0) return;
-    try {
-      await target.addRelationships(derived);
-      relationships += derived.length;
-    } catch (err) {
-      rejected.push({ origin, reason: `its relationships: ${reason(err)}` });
-    }
-  });
+  for (const { origin, ref, source } of stored) {
+    const derived = deriveRelationships(source, ref, byUid);
+    if (derived.length === 0) continue;
+    await pool.submit(async () => {
+      try {
+        await target.addRelationships(derived);
+        relationships += derived.length;
+      } catch (err) {
+        rejected.push({ origin, reason: `its relationships: ${reason(err)}` });
+      }
+    });
+  }
+  await pool.drain();
   const order = (r: Rejection) => `${r.origin.file}\u0000${String(r.origin.document).padStart(9)}${String(r.origin.item ?? -1).padStart(9)}`;
   rejected.sort((a, b) => (order(a) < order(b) ? -1 : 1));
   return { objects: read, created, updated, unchanged, replaced, relationships, rejected };

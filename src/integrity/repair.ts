@@ -3,8 +3,11 @@
  * index entries and the type counters are rebuilt from the resources; the predicate and object
  * orders of relationships and the relationship counts from the subject order. Resources or
  * relationships that cannot be decoded are left in place and reported (no repair can know what
- * they held); the change log, being history, is left as it is. Run it on a store no process has
- * open; it is safe to run again if interrupted.
+ * they held); the change log, being history, is left as it is. It runs on a store no process has
+ * open (the engine's lock sees to that). It deletes before it rebuilds, in many batches, so it
+ * marks the directory first (src/store/work-marker.ts) and unmarks it in its last batch: interrupted, the
+ * store refuses to open (INCOMPLETE) until a repair runs again to the end. A directory a restore
+ * left incomplete is refused: only that restore can finish it.
  */
 import { resourcestore } from '../gen/schema.js';
 import { indexEntries, INDEX_VALUE, LABEL_SECTION, NAMESPACE_SECTION } from '../indices/index-keys.js';
@@ -14,6 +17,7 @@ import { encodeKey, formatKey, prefixRange } from '../store/key-codec.js';
 import { encodeNumber } from '../store/number-codec.js';
 import { decodeRecord } from '../store/resource-codec.js';
 import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../store/resource-keys.js';
+import { checkNoUnfinishedWork, MARKER_DELS, markerPut } from '../store/work-marker.js';
 
 const BATCH = 1000;
 
@@ -38,7 +42,8 @@ class Writer {
     this.#dels.push(key);
     if (this.#dels.length >= BATCH) await this.flush();
   }
-  async flush(counters: ReadonlyArray<readonly [string, number]> = []): Promise<void> {
+  async flush(counters: ReadonlyArray<readonly [string, number]> = [], last = false): Promise<void> {
+    if (last) this.#dels.push(...MARKER_DELS);
     if (this.#puts.length === 0 && this.#dels.length === 0 && counters.length === 0) return;
     await this.engine.commit({ checks: [], puts: this.#puts, dels: this.#dels, counters, changes: 0 });
     this.#puts = [];
@@ -46,7 +51,10 @@ class Writer {
   }
 }
 
+/** Rebuilds every index entry, relationship order and count from the data (see the module comment). */
 export async function repairIndices(engine: Engine): Promise<RepairReport> {
+  await checkNoUnfinishedWork(engine, 'repair');
+  await engine.commit({ checks: [], puts: [markerPut('repair')], dels: [], counters: [], changes: 0 });
   const writer = new Writer(engine);
   for (const section of [NAMESPACE_SECTION, LABEL_SECTION, POS, OSP, 'rel-count']) {
     for await (const chunk of engine.scanKeys(prefixRange(encodeKey(section)))) for (const key of chunk) await writer.del(key);
@@ -92,6 +100,6 @@ export async function repairIndices(engine: Engine): Promise<RepairReport> {
   const counterMoves = new Map<string, number>();
   for (const [name, value] of engine.counters()) if (name.startsWith('["resources"')) counterMoves.set(name, -value);
   for (const [name, count] of typeCounts) counterMoves.set(name, (counterMoves.get(name) ?? 0) + count);
-  await writer.flush([...counterMoves].filter(([, delta]) => delta !== 0));
+  await writer.flush([...counterMoves].filter(([, delta]) => delta !== 0), true);
   return { indexEntries: indexCount, relationshipEntries: relationshipCount, undecodable };
 }

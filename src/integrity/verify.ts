@@ -15,7 +15,7 @@ import { decodeKey, encodeKey, formatKey, prefixRange } from '../store/key-codec
 import { decodeNumber } from '../store/number-codec.js';
 import { decodeRecord, type ResourceRecord } from '../store/resource-codec.js';
 import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../store/resource-keys.js';
-import { RESTORING_KEY } from '../snapshot/snapshot-io.js';
+import { incompleteError, markedWork, WORK_MARKER_KEY } from '../store/work-marker.js';
 
 /** One inconsistency: what is wrong, and where. */
 export interface Finding {
@@ -62,7 +62,8 @@ export async function verifyIntegrity(engine: Engine): Promise<VerifyReport> {
     return record;
   };
 
-  if ((await engine.get(RESTORING_KEY)) !== undefined) find('a restore was interrupted: the store is incomplete', RESTORING_KEY);
+  const unfinished = await markedWork(engine);
+  if (unfinished !== undefined) find(incompleteError(unfinished).message, WORK_MARKER_KEY);
 
   for await (const chunk of engine.scan(prefixRange(ALL_RESOURCES_PREFIX))) {
     for (const [key, bytes] of chunk) {

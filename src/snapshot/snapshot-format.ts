@@ -10,11 +10,15 @@
  * trailer whose `sha256` is the hex SHA-256 of every byte before the trailer line. Resource data
  * is the JSON object itself, or `{ "typeUrl", "valueBase64" }` under `dataAny` for a protobuf Any;
  * predicates are kept as their encoded Any, so a round trip is exact even for predicate types the
- * restoring process has not registered. A reader refuses a file whose checksum, counts, version or
- * lines do not check out.
+ * restoring process has not registered. Resources come in the order of their keys, each once,
+ * then relationships in the order of their subject-order keys, each once, as an export writes them
+ * (the restore checks this order: it is what catches a repeated line). A reader takes the file a
+ * line at a time (memory follows the longest line, at most 64 MiB) and refuses a file whose
+ * checksum, counts, version or lines do not check out.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { StoreError } from '../store/errors.js';
+import { splitLines } from './line-splitter.js';
 import type { ResourceRef } from '../store/types.js';
 
 export const SNAPSHOT_FORMAT = 'resource-store-snapshot';
@@ -82,48 +86,71 @@ export class SnapshotWriter {
   }
 }
 
-/** A checked snapshot: its revision and entries. */
-export interface ParsedSnapshot {
+/** What a checked snapshot holds: its revision and counts. */
+export interface SnapshotSummary {
   readonly revision: number;
-  readonly entries: readonly SnapshotEntry[];
+  readonly resources: number;
+  readonly relationships: number;
 }
 
-/** Parses and checks a whole snapshot file. */
-export function parseSnapshot(text: string): ParsedSnapshot {
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  if (lines.length < 2) throw corrupt('too short: it needs a header and a trailer line');
-  const parse = (line: string, index: number): Record<string, unknown> => {
-    try {
-      const value: unknown = JSON.parse(line);
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-      return value as Record<string, unknown>;
-    } catch (err) {
-      throw corrupt(`line ${index + 1} is not a JSON object (${(err as Error).message})`);
+/** The longest line a reader takes: room for a resource far over the default data limit, base64 and all. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+function parseObject(line: Buffer, index: number): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(line.toString('utf8'));
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch (err) {
+    throw corrupt(`line ${index} is not a JSON object (${(err as Error).message})`);
+  }
+}
+
+/**
+ * Reads and checks a snapshot from a stream of bytes, one line at a time: memory follows the
+ * longest line, never the file. Each entry is handed to `onEntry` (with its line number) as soon
+ * as it is read, so a caller that must not act on an unchecked file reads it once to check it
+ * (the promise rejects on any fault, the checksum and counts last), then again to act.
+ */
+export async function readSnapshot(
+  source: AsyncIterable<Uint8Array | string>,
+  onEntry: (entry: SnapshotEntry, line: number) => Promise<void> | void = () => undefined,
+): Promise<SnapshotSummary> {
+  const hash = createHash('sha256');
+  let revision: number | undefined;
+  let pending: Buffer | undefined;
+  let index = 0;
+  let resources = 0;
+  let relationships = 0;
+  for await (const line of splitLines(source, MAX_LINE_BYTES)) {
+    index++;
+    if (pending !== undefined) {
+      hash.update(pending).update('\n');
+      if (revision === undefined) revision = checkHeader(parseObject(pending, 1));
+      else {
+        const entry = parseObject(pending, index - 1);
+        if (typeof entry.resource === 'object' && entry.resource !== null && !Array.isArray(entry.resource)) resources++;
+        else if (typeof entry.relationship === 'object' && entry.relationship !== null && !Array.isArray(entry.relationship)) relationships++;
+        else throw corrupt(`line ${index - 1} is neither a resource nor a relationship`);
+        await onEntry(entry as SnapshotEntry, index - 1);
+      }
     }
-  };
-  const header = parse(lines[0]!, 0);
+    pending = line;
+  }
+  if (pending === undefined || revision === undefined) throw corrupt('too short: it needs a header and a trailer line');
+  const trailer = parseObject(pending, index);
+  if (trailer.end !== true) throw corrupt('the last line is not a trailer: the file is cut short');
+  if (trailer.sha256 !== hash.digest('hex')) throw corrupt('the checksum does not match: the file was changed or damaged');
+  if (trailer.resources !== resources || trailer.relationships !== relationships) {
+    throw corrupt(`the trailer counts ${String(trailer.resources)} resources and ${String(trailer.relationships)} relationships, the file holds ${resources} and ${relationships}`);
+  }
+  return { revision, resources, relationships };
+}
+
+function checkHeader(header: Record<string, unknown>): number {
   if (header.format !== SNAPSHOT_FORMAT) throw corrupt('the first line is not a resource-store snapshot header');
   if (header.version !== SNAPSHOT_VERSION) throw corrupt(`version ${String(header.version)} is not supported (this store reads version ${SNAPSHOT_VERSION})`);
   const revision = header.revision;
   if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) throw corrupt('the header has no valid revision');
-  const trailer = parse(lines.at(-1)!, lines.length - 1);
-  if (trailer.end !== true) throw corrupt('the last line is not a trailer: the file is cut short');
-  const body = lines.slice(0, -1).map((line) => `${line}\n`).join('');
-  const sha256 = createHash('sha256').update(body).digest('hex');
-  if (trailer.sha256 !== sha256) throw corrupt('the checksum does not match: the file was changed or damaged');
-  const entries: SnapshotEntry[] = [];
-  let resources = 0;
-  let relationships = 0;
-  for (let i = 1; i < lines.length - 1; i++) {
-    const entry = parse(lines[i]!, i);
-    if (typeof entry.resource === 'object' && entry.resource !== null) resources++;
-    else if (typeof entry.relationship === 'object' && entry.relationship !== null) relationships++;
-    else throw corrupt(`line ${i + 1} is neither a resource nor a relationship`);
-    entries.push(entry as SnapshotEntry);
-  }
-  if (trailer.resources !== resources || trailer.relationships !== relationships) {
-    throw corrupt(`the trailer counts ${String(trailer.resources)} resources and ${String(trailer.relationships)} relationships, the file holds ${resources} and ${relationships}`);
-  }
-  return { revision, entries };
+  return revision;
 }

@@ -1,12 +1,15 @@
 /**
  * Exporting a store to a snapshot and restoring one, on the engine directly. An export reads one
- * engine snapshot, so every line reflects the same revision. A restore checks the whole file
- * first, then writes resources with their index entries and type counters, and relationships
- * with their three orders and end counts, exactly as they were (uids, versions and timestamps
- * kept), in batches; a `/meta/restoring` marker written first and removed by the last batch makes
- * an interrupted restore visible (the store will not open until it is restored again). The store
- * ends at the snapshot's revision (or its own, if that is later: revisions never go back), with an
- * empty change log starting after it.
+ * engine snapshot, so every line reflects the same revision. A restore reads the file twice, a
+ * line at a time: first to check all of it (format, checksum, counts, every record, each resource
+ * and relationship once and in key order) with nothing touched, then to write it. Only then does
+ * it mark the directory (src/store/work-marker.ts), clear what the store held, and write resources with
+ * their index entries and type counters and relationships with their three orders and end counts,
+ * exactly as they were (uids, versions and timestamps kept), in batches bounded in entries and
+ * bytes; the last batch unmarks the directory. A crash before the mark leaves the store as it
+ * was; after it, the store refuses to open (INCOMPLETE) until a restore runs to the end. The
+ * store ends at the snapshot's revision (or its own, if that is later: revisions never go back),
+ * with an empty change log starting after it.
  */
 import { resourcestore } from '../gen/schema.js';
 import { LOG_START_KEY } from '../events/change-log.js';
@@ -17,21 +20,22 @@ import type { PredicateRegistry } from '../relations/predicates.js';
 import type { Engine } from '../store/engine.js';
 import { StoreError, invalidArgument } from '../store/errors.js';
 import { decodeKey, encodeKey, prefixRange } from '../store/key-codec.js';
-import { encodeNumber, longToNumber } from '../store/number-codec.js';
+import { decodeNumber, encodeNumber, longToNumber } from '../store/number-codec.js';
 import { refOfMessage } from '../store/refs.js';
 import { decodeRecord, encodeRecord, JSON_TYPE_URL, packData, unpackData } from '../store/resource-codec.js';
 import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../store/resource-keys.js';
 import type { ResourceRef } from '../store/types.js';
 import { normalizeAnnotations, normalizeLabels, normalizeRef } from '../store/validate.js';
-import type { ParsedSnapshot, SnapshotResource, SnapshotWriter } from './snapshot-format.js';
+import { MARKER_DELS, markedWork, markerPut, WORK_MARKER_KEY } from '../store/work-marker.js';
+import { readSnapshot, type SnapshotEntry, type SnapshotResource, type SnapshotSummary, type SnapshotWriter } from './snapshot-format.js';
 
 const pb = resourcestore.v1;
-/** Present while a restore is under way. */
-export const RESTORING_KEY = encodeKey('meta', 'restoring');
 const BATCH = 1000;
-const KEPT_META = new Set([encodeKey('meta', 'revision'), encodeKey('meta', 'token-secret')]);
+const BATCH_BYTES = 16 * 1024 * 1024;
+const KEPT_META = new Set([encodeKey('meta', 'revision'), encodeKey('meta', 'token-secret'), WORK_MARKER_KEY]);
 
-
+/** Opens the snapshot's bytes from the start; a restore reads them twice (check, then write). */
+export type SnapshotSource = () => AsyncIterable<Uint8Array | string>;
 
 /** Writes a snapshot of everything the engine holds, as of one revision. */
 export async function exportSnapshot(engine: Engine, writer: SnapshotWriter): Promise<{ revision: number; resources: number; relationships: number }> {
@@ -81,11 +85,11 @@ export async function exportSnapshot(engine: Engine, writer: SnapshotWriter): Pr
 }
 
 /** True when the engine holds no resource and no relationship. */
-export async function isEmpty(engine: Engine): Promise<boolean> {
+async function holdsNothing(engine: Engine): Promise<boolean> {
   for (const prefix of [ALL_RESOURCES_PREFIX, encodeKey(SPO)]) {
     for await (const chunk of engine.scanKeys({ ...prefixRange(prefix), limit: 1 })) if (chunk.length > 0) return false;
   }
-  return (await engine.get(RESTORING_KEY)) === undefined;
+  return true;
 }
 
 function time(value: unknown, field: string): number {
@@ -114,7 +118,7 @@ function resourceRecord(r: SnapshotResource, line: number) {
   };
 }
 
-/** Deletes everything but the revision, the token secret and the counters (which it moves to zero). */
+/** Deletes everything but the revision, the token secret, the work marker and the counters (which it moves to zero). */
 async function wipe(engine: Engine): Promise<void> {
   let dels: string[] = [];
   const flush = async (): Promise<void> => {
@@ -134,80 +138,138 @@ async function wipe(engine: Engine): Promise<void> {
   if (counters.length > 0) await engine.commit({ checks: [], puts: [], dels: [], counters, changes: 0 });
 }
 
+/** One snapshot line, checked and encoded as the keys and values it becomes. */
+type PreparedEntry =
+  | { readonly kind: 'resource'; readonly key: string; readonly record: ReturnType<typeof resourceRecord> }
+  | { readonly kind: 'relationship'; readonly key: string; readonly keys: [string, string, string]; readonly bytes: Uint8Array; readonly ends: [ResourceRef, ResourceRef] };
+
+function prepareEntry(entry: SnapshotEntry, line: number, predicates: PredicateRegistry): PreparedEntry {
+  if ('resource' in entry) {
+    const record = resourceRecord(entry.resource, line);
+    return { kind: 'resource', key: resourceKey(record.ref), record };
+  }
+  const r = entry.relationship;
+  const subject = normalizeRef(r.subject, `line ${line}: subject`);
+  const object = normalizeRef(r.object, `line ${line}: object`);
+  const typeUrl = r.predicate?.typeUrl;
+  if (typeof typeUrl !== 'string' || !typeUrl.includes('/')) throw invalidArgument(`line ${line}: predicate.typeUrl`, 'must be a type URL');
+  const type = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
+  const value = new Uint8Array(Buffer.from(r.predicate.valueBase64 ?? '', 'base64'));
+  const bytes = encodeRelationship(
+    { subject, predicate: { type, value }, object, createdAtMs: time(r.createdAt, `line ${line}: createdAt`), updatedAtMs: time(r.updatedAt, `line ${line}: updatedAt`) },
+    predicates,
+  );
+  const keys = tripleKeys({ subject, type, object });
+  return { kind: 'relationship', key: keys[0], keys, bytes, ends: [subject, object] };
+}
+
 /**
- * Restores a checked snapshot into the engine: into an empty one, or over anything with `force`.
+ * Checks that lines come as an export writes them: every resource before every relationship,
+ * each in the order of its key and each once. A repeated line would count twice in the type
+ * counters and relationship counts; the order makes that check cost nothing but the last key.
+ */
+class EntryOrder {
+  #last: PreparedEntry | undefined;
+  check(entry: PreparedEntry, line: number): void {
+    const last = this.#last;
+    this.#last = entry;
+    if (last === undefined) return;
+    if (last.kind === 'relationship' && entry.kind === 'resource') throw invalidArgument(`line ${line}`, 'a resource after the relationships: every resource comes first');
+    if (last.kind !== entry.kind) return;
+    const order = Buffer.compare(Buffer.from(entry.key), Buffer.from(last.key)); // the engine's order: UTF-8 bytes
+    if (order === 0) throw invalidArgument(`line ${line}`, `repeats the ${entry.kind} of line ${line - 1}`);
+    if (order < 0) throw invalidArgument(`line ${line}`, `out of order: each ${entry.kind} comes once, in key order, as an export writes them`);
+  }
+}
+
+/** Reads and checks every line of the source, touching nothing; resolves with what it holds. */
+export function checkSnapshot(source: SnapshotSource, predicates: PredicateRegistry): Promise<SnapshotSummary> {
+  const order = new EntryOrder();
+  return readSnapshot(source(), (entry, line) => order.check(prepareEntry(entry, line, predicates), line));
+}
+
+/** Writes prepared entries in batches bounded in entries and bytes. */
+class RestoreWriter {
+  readonly #engine: Engine;
+  #puts: Array<[string, Uint8Array]> = [];
+  #bytes = 0;
+  #counters = new Map<string, number>();
+  #ends = new Map<string, number>();
+  #entries = 0;
+
+  constructor(engine: Engine) {
+    this.#engine = engine;
+  }
+
+  async add(entry: PreparedEntry): Promise<void> {
+    const put = (key: string, value: Uint8Array): void => {
+      this.#puts.push([key, value]);
+      this.#bytes += key.length + value.byteLength;
+    };
+    if (entry.kind === 'resource') {
+      put(entry.key, encodeRecord(entry.record));
+      for (const key of indexEntries(entry.record.ref, entry.record.labels)) put(key, INDEX_VALUE);
+      const name = typeCounterName(entry.record.ref);
+      this.#counters.set(name, (this.#counters.get(name) ?? 0) + 1);
+    } else {
+      for (const key of entry.keys) put(key, entry.bytes);
+      for (const end of entry.ends) this.#ends.set(endCountKey(end), (this.#ends.get(endCountKey(end)) ?? 0) + 1);
+    }
+    if (++this.#entries >= BATCH || this.#bytes >= BATCH_BYTES) await this.flush();
+  }
+
+  /** Commits what is gathered; relationship counts add to what earlier batches wrote. */
+  async flush(): Promise<void> {
+    if (this.#entries === 0) return;
+    const endKeys = [...this.#ends.keys()];
+    const stored = await this.#engine.getMany(endKeys);
+    endKeys.forEach((key, i) => this.#puts.push([key, encodeNumber(decodeNumber(stored[i], key) + this.#ends.get(key)!)]));
+    await this.#engine.commit({ checks: [], puts: this.#puts, dels: [], counters: [...this.#counters], changes: 0 });
+    this.#puts = [];
+    this.#bytes = 0;
+    this.#counters = new Map();
+    this.#ends = new Map();
+    this.#entries = 0;
+  }
+}
+
+/**
+ * Restores a snapshot into the engine: into an empty one, into one a restore left incomplete, or
+ * over anything with `force`. The source is read twice: checked whole before anything is written.
  * `predicates` is only used to encode relationships; their predicate bytes are kept as they are.
  */
 export async function restoreSnapshot(
   engine: Engine,
-  snapshot: ParsedSnapshot,
+  source: SnapshotSource,
   predicates: PredicateRegistry,
   options: { readonly force?: boolean; readonly progress?: (done: number, total: number) => void } = {},
 ): Promise<{ resources: number; relationships: number; revision: number }> {
-  if (!(await isEmpty(engine))) {
-    if (!options.force) throw new StoreError('CONFLICT', 'the store is not empty: restore into an empty store, or force it to replace what is there');
-    await wipe(engine);
+  const summary = await checkSnapshot(source, predicates);
+  if (!options.force && (await markedWork(engine)) !== 'restore' && !(await holdsNothing(engine))) {
+    throw new StoreError('CONFLICT', 'the store is not empty: restore into an empty store, or force it to replace what is there');
   }
-  // Check every line before writing anything.
-  const resources: Array<ReturnType<typeof resourceRecord>> = [];
-  const relationships: Array<{ keys: [string, string, string]; bytes: Uint8Array; subject: ResourceRef; object: ResourceRef }> = [];
-  snapshot.entries.forEach((entry, i) => {
-    const line = i + 2;
-    if ('resource' in entry) {
-      resources.push(resourceRecord(entry.resource, line));
-      return;
-    }
-    const r = entry.relationship;
-    const subject = normalizeRef(r.subject, `line ${line}: subject`);
-    const object = normalizeRef(r.object, `line ${line}: object`);
-    const typeUrl = r.predicate?.typeUrl;
-    if (typeof typeUrl !== 'string' || !typeUrl.includes('/')) throw invalidArgument(`line ${line}: predicate.typeUrl`, 'must be a type URL');
-    const type = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
-    const value = new Uint8Array(Buffer.from(r.predicate.valueBase64 ?? '', 'base64'));
-    const bytes = encodeRelationship(
-      { subject, predicate: { type, value }, object, createdAtMs: time(r.createdAt, `line ${line}: createdAt`), updatedAtMs: time(r.updatedAt, `line ${line}: updatedAt`) },
-      predicates,
-    );
-    relationships.push({ keys: tripleKeys({ subject, type, object }), bytes, subject, object });
+  await engine.commit({ checks: [], puts: [markerPut('restore')], dels: [], counters: [], changes: 0 });
+  await wipe(engine);
+  const total = summary.resources + summary.relationships;
+  const writer = new RestoreWriter(engine);
+  const order = new EntryOrder();
+  let done = 0;
+  // A second read: a file changed since the check fails its checksum here, and the mark stays.
+  await readSnapshot(source(), async (entry, line) => {
+    const prepared = prepareEntry(entry, line, predicates);
+    order.check(prepared, line);
+    await writer.add(prepared);
+    if (++done % BATCH === 0) options.progress?.(done, total);
   });
-
-  await engine.commit({ checks: [], puts: [[RESTORING_KEY, new Uint8Array([1])]], dels: [], counters: [], changes: 0 });
-  for (let i = 0; i < resources.length; i += BATCH) {
-    const puts: Array<[string, Uint8Array]> = [];
-    const counters = new Map<string, number>();
-    for (const record of resources.slice(i, i + BATCH)) {
-      puts.push([resourceKey(record.ref), encodeRecord(record)]);
-      for (const entry of indexEntries(record.ref, record.labels)) puts.push([entry, INDEX_VALUE]);
-      counters.set(typeCounterName(record.ref), (counters.get(typeCounterName(record.ref)) ?? 0) + 1);
-    }
-    await engine.commit({ checks: [], puts, dels: [], counters: [...counters], changes: 0 });
-    options.progress?.(Math.min(i + BATCH, resources.length), snapshot.entries.length);
-  }
-  const ends = new Map<string, number>();
-  for (let i = 0; i < relationships.length; i += BATCH) {
-    const puts: Array<[string, Uint8Array]> = [];
-    for (const rel of relationships.slice(i, i + BATCH)) {
-      for (const key of rel.keys) puts.push([key, rel.bytes]);
-      for (const end of [rel.subject, rel.object]) ends.set(endCountKey(end), (ends.get(endCountKey(end)) ?? 0) + 1);
-    }
-    await engine.commit({ checks: [], puts, dels: [], counters: [], changes: 0 });
-    options.progress?.(resources.length + Math.min(i + BATCH, relationships.length), snapshot.entries.length);
-  }
-  const revision = Math.max(snapshot.revision, engine.revision);
+  await writer.flush();
+  options.progress?.(total, total);
+  const revision = Math.max(summary.revision, engine.revision);
   await engine.commit({
     checks: [],
-    puts: [...[...ends].map(([key, n]) => [key, encodeNumber(n)] as [string, Uint8Array]), [LOG_START_KEY, encodeNumber(revision + 1)]],
-    dels: [RESTORING_KEY],
+    puts: [[LOG_START_KEY, encodeNumber(revision + 1)]],
+    dels: MARKER_DELS,
     counters: [],
     changes: revision - engine.revision,
   });
-  return { resources: resources.length, relationships: relationships.length, revision };
+  return { resources: summary.resources, relationships: summary.relationships, revision };
 }
-
-/** Refuses to open a store a restore left half written. */
-export async function checkNotRestoring(engine: Engine): Promise<void> {
-  if ((await engine.get(RESTORING_KEY)) !== undefined) {
-    throw new StoreError('CORRUPTED', 'a restore into this store was interrupted; run the restore again with --force');
-  }
-}
-
