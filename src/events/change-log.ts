@@ -1,9 +1,10 @@
 /**
  * The change log: one entry per committed change, `/log/{revision}`, written in the batch of the
  * change it records, so the log holds exactly the committed changes, in order, with no gaps. It
- * serves replays (`fromRevision`) and is bounded by a retention policy: a background compactor
- * deletes the oldest entries, in small batches that take no revision and share group commits with
- * writers instead of blocking them. `/meta/log-start` holds the first revision still retained.
+ * serves replays (`fromRevision`), read a short chunk at a time as each subscriber asks, and is
+ * bounded by a retention policy: a background compactor deletes the oldest entries, in small
+ * batches that take no revision and share group commits with writers instead of blocking them.
+ * `/meta/log-start` holds the first revision still retained.
  */
 import { resourcestore } from '../gen/schema.js';
 import type { PredicateRegistry } from '../relations/predicates.js';
@@ -155,19 +156,25 @@ export class ChangeLog implements ChangeHandler {
     if (after + 1 < this.#first) throw this.#compactedError(after);
   }
 
-  /** The events after revision `after` up to and including `until`, in order; COMPACTED if any is gone. */
-  async *replay(after: number, until: number): AsyncIterable<StoreEvent> {
+  /**
+   * The events after revision `after` up to and including `until`, in order; COMPACTED if any is
+   * gone. One short scan: a replay reads the log a chunk at a time, as its consumer asks, and
+   * holds no iterator (and so pins no engine state) between chunks.
+   */
+  async read(after: number, until: number): Promise<StoreEvent[]> {
     this.checkRetained(after);
+    const events: StoreEvent[] = [];
     let expected = after + 1;
-    if (expected > until) return;
+    if (expected > until) return events;
     for await (const chunk of this.#engine.scan({ gte: logKey(expected), lt: logKey(until + 1) })) {
       for (const [key, bytes] of chunk) {
         if (revisionOfLogKey(key) !== expected) throw this.#compactedError(after);
         expected++;
-        yield this.#decode(key, bytes);
+        events.push(this.#decode(key, bytes));
       }
     }
     if (expected !== until + 1) throw this.#compactedError(after);
+    return events;
   }
 
   /** Removes what the retention policy no longer keeps; resolves to the number of entries removed. */

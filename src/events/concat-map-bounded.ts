@@ -1,16 +1,22 @@
 /**
  * `concatMapBounded`: the bounded queue for Observable subscribers whose work is asynchronous.
  * Like RxJS `concatMap`, it runs `project` for one event at a time, in order; unlike it, it holds
- * at most `bufferSize` waiting events. One more, and the stream ends with OVERFLOW carrying the
- * revision of the last event whose work completed: subscribe again from it and nothing is lost.
+ * at most `bufferSize` waiting events. On the store's own streams (`subscribe` piped straight into
+ * it) it paces the stream (`pacing.ts`): it takes events only while it has room, so the stream
+ * waits instead, a replay of any size never overflows it, and a live stream that falls behind
+ * ends with the stream's OVERFLOW. On any other source, one event more than it has room for ends
+ * it with OVERFLOW. Either way, an OVERFLOW carries the revision of the last event whose work
+ * completed: subscribe again from it and nothing is lost. An error from the source is passed on
+ * after the work of every event already taken, so its revision is that of completed work too.
  * (`concatMap` itself queues without bound behind a slow consumer.)
  */
 import { Observable, from, type ObservableInput, type OperatorFunction, type Subscription } from 'rxjs';
 import { StoreError, invalidArgument } from '../store/errors.js';
+import { paced, type Pacer } from './pacing.js';
 
 /**
  * @example
- * store.subscribe({ type: { version: 'v1', kind: 'Pod' } })
+ * store.subscribe({ type: { version: 'v1', kind: 'Pod' } }, { fromRevision })
  *   .pipe(concatMapBounded((event) => reconcile(event), { bufferSize: 1000 }))
  *   .subscribe({ error: (err) => resumeFrom(err.details.revision) });
  */
@@ -26,11 +32,18 @@ export function concatMapBounded<T extends { readonly revision: number }, R>(
       let working: Subscription | undefined;
       let active = false;
       let sourceDone = false;
+      let sourceError: { readonly err: unknown } | undefined;
       let lastDone: number | undefined;
+      let resume: (() => void) | undefined;
+      const pacer: Pacer = {
+        wants: () => waiting.length < capacity,
+        whenWanted: (next) => (resume = next),
+      };
       const runNext = (): void => {
         const event = waiting.shift();
         if (event === undefined) {
-          if (sourceDone) subscriber.complete();
+          if (sourceError !== undefined) subscriber.error(sourceError.err);
+          else if (sourceDone) subscriber.complete();
           return;
         }
         active = true;
@@ -43,8 +56,11 @@ export function concatMapBounded<T extends { readonly revision: number }, R>(
             runNext();
           },
         });
+        const wanted = resume;
+        resume = undefined;
+        wanted?.();
       };
-      const upstream = source.subscribe({
+      const upstream = paced(source, pacer).subscribe({
         next: (event) => {
           lastDone ??= event.revision - 1;
           if (waiting.length >= capacity) {
@@ -58,13 +74,17 @@ export function concatMapBounded<T extends { readonly revision: number }, R>(
           waiting.push(event);
           if (!active) runNext();
         },
-        error: (err) => subscriber.error(err),
+        error: (err) => {
+          sourceError = { err };
+          if (!active) subscriber.error(err);
+        },
         complete: () => {
           sourceDone = true;
           if (!active) subscriber.complete();
         },
       });
       return () => {
+        resume = undefined;
         upstream.unsubscribe();
         working?.unsubscribe();
       };

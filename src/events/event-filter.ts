@@ -4,7 +4,9 @@
  * A ref field given as `*` matches any value; so does an omitted one, except `group`, which
  * defaults to the core group "" as everywhere else in the API.
  * With a label selector, updates are seen as Kubernetes watches see them: one that makes a
- * resource match arrives as `add`, one that makes it stop matching as `delete`.
+ * resource match arrives as `add` (with the new state), one that makes it stop matching as
+ * `delete` (with the last state that matched). Replays match through the same function, so a
+ * replayed event is the live one.
  */
 import { matchesSelector, parseLabelSelector, type LabelSelector } from '../indices/label-selector.js';
 import type { RefPattern } from '../relations/types.js';
@@ -74,7 +76,7 @@ function resourceMatcher(filter: WatchFilter): (event: ResourceEvent) => Resourc
     const before = matchesSelector(selects, event.previous!.labels);
     if (now && before) return event;
     if (now) return Object.freeze({ kind: 'resource', type: 'add', revision: event.revision, resource: event.resource });
-    if (before) return Object.freeze({ kind: 'resource', type: 'delete', revision: event.revision, resource: event.resource });
+    if (before) return Object.freeze({ kind: 'resource', type: 'delete', revision: event.revision, resource: event.previous! });
     return undefined;
   };
 }

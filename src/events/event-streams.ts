@@ -1,48 +1,32 @@
 /**
- * Subscriptions: `subscribe` as an RxJS Observable, `watch` as an async iterable, both with the
- * same guarantees. A subscription registers with the router first, then replays the change log
- * from `fromRevision` up to the revision at registration, then delivers the live events that
- * arrived meanwhile and all later ones: no gap, no duplicate, in revision order.
+ * Subscriptions: `subscribe` as an RxJS Observable, `watch` as an async iterable, two thin faces
+ * on one core, the event feed (`event-feed.ts`), so both keep the same guarantees: replay from
+ * `fromRevision`, then live events, with no gap and no duplicate, in revision order; buffers
+ * bounded; a subscriber that falls behind once live ends with OVERFLOW and the revision to resume
+ * from; nothing dropped silently.
  *
- * Buffers are bounded. An Observable's live events are handed to `next` as they commit (its
- * `next` runs synchronously, so it cannot fall behind; slow asynchronous work belongs behind
- * `concatMapBounded`), and are held only while it replays. A `watch` consumer pulls, and events
- * wait in its buffer until it does. Either way, a subscriber whose buffer is full is removed at
- * once and its stream ends with OVERFLOW carrying the last revision it was given, so it never
- * holds memory without bound and never slows writers or other subscribers. Nothing is dropped
- * silently: watch again from that revision and the missed events are replayed.
+ * The faces differ only in who pulls. A `watch` consumer pulls at its own pace. An Observable
+ * pulls for its subscriber as fast as the feed gives: the replay as each chunk arrives, live
+ * events synchronously as they commit (so a synchronous `next` cannot fall behind). Slow
+ * asynchronous work belongs behind `concatMapBounded`, which paces the Observable (`pacing.ts`):
+ * events are then pulled only while its queue has room, so a replay of any size, and live events
+ * while the work is busy, wait in the log and the feed's bounded buffer instead of overflowing it.
  */
-import { Observable } from 'rxjs';
-import { StoreError, invalidArgument } from '../store/errors.js';
+import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
+import { invalidArgument, type StoreError } from '../store/errors.js';
 import { isRecord } from '../store/validate.js';
-import type { ChangeLog } from './change-log.js';
-import { compileFilter, type CompiledFilter } from './event-filter.js';
-import type { EventRouter, RoutedSubscriber } from './event-router.js';
-import type { EventStats } from './event-stats.js';
+import { compileFilter } from './event-filter.js';
+import { END, EventFeed, type FeedOptions, type StreamContext } from './event-feed.js';
+import { PACE, type Paceable, type Pacer } from './pacing.js';
 import type { StoreEvent, WatchFilter, WatchOptions } from './types.js';
+
+export type { StreamContext } from './event-feed.js';
 
 /** The default bound of a subscriber's buffer. */
 export const DEFAULT_BUFFER_SIZE = 10_000;
 const MAX_BUFFER_SIZE = 10_000_000;
 
-/** What subscriptions work with. */
-export interface StreamContext {
-  readonly router: EventRouter;
-  readonly log: ChangeLog;
-  readonly stats: EventStats;
-  /** The latest committed (and so published) revision. */
-  readonly revision: () => number;
-  readonly closed: () => boolean;
-  readonly resolvePredicate: (name: unknown, field: string) => string;
-}
-
-interface Prepared {
-  readonly filter: CompiledFilter;
-  readonly from: number | undefined;
-  readonly capacity: number;
-}
-
-function prepare(ctx: StreamContext, filter: WatchFilter | undefined, options: WatchOptions | undefined): Prepared {
+function prepare(ctx: StreamContext, filter: WatchFilter | undefined, options: WatchOptions | undefined): FeedOptions {
   if (options !== undefined && !isRecord(options)) throw invalidArgument('options', 'must be an object');
   const fromRevision = options?.fromRevision as number | undefined;
   const bufferSize = options?.bufferSize as number | undefined;
@@ -55,220 +39,126 @@ function prepare(ctx: StreamContext, filter: WatchFilter | undefined, options: W
   return { filter: compileFilter(filter, ctx.resolvePredicate), from: fromRevision, capacity: bufferSize ?? DEFAULT_BUFFER_SIZE };
 }
 
-/** Checks a subscription can start now; returns the revision live delivery starts after. */
-function start(ctx: StreamContext, from: number | undefined): number {
-  if (ctx.closed()) throw new StoreError('CLOSED', 'the store is closed');
-  const now = ctx.revision();
-  if (from !== undefined) {
-    if (from > now) throw invalidArgument('fromRevision', `${from} is ahead of the store, whose revision is ${now}`);
-    ctx.log.checkRetained(from);
+/** Runs one subscription for an Observable subscriber, pulling only while `pacer` (if any) wants more. */
+function runFeed(ctx: StreamContext, options: FeedOptions, subscriber: Subscriber<StoreEvent>, pacer: Pacer | undefined): TeardownLogic {
+  let feed: EventFeed;
+  try {
+    feed = new EventFeed(ctx, options);
+  } catch (err) {
+    subscriber.error(err);
+    return undefined;
   }
-  return now;
+  const pull = (): void => {
+    while (!subscriber.closed) {
+      if (pacer !== undefined && !pacer.wants()) return pacer.whenWanted(pull);
+      let item: StoreEvent | typeof END | undefined;
+      try {
+        item = feed.take();
+      } catch (err) {
+        feed.cancel();
+        return subscriber.error(err);
+      }
+      if (item === undefined) return feed.onReady(pull);
+      if (item === END) return subscriber.complete();
+      subscriber.next(item);
+    }
+  };
+  pull();
+  return () => feed.cancel();
 }
 
-function overflow(stats: EventStats, capacity: number, last: number): StoreError {
-  stats.overflowed();
-  return new StoreError('OVERFLOW', `subscriber fell more than ${capacity} events behind; watch again from revision ${last}`, { revision: last });
+/** The Observable of `subscribe`; its paced form is what `concatMapBounded` subscribes to. */
+class EventObservable extends Observable<StoreEvent> implements Paceable<StoreEvent> {
+  readonly #ctx: StreamContext;
+  readonly #options: FeedOptions;
+
+  constructor(ctx: StreamContext, options: FeedOptions) {
+    super((subscriber) => runFeed(ctx, options, subscriber, undefined));
+    this.#ctx = ctx;
+    this.#options = options;
+  }
+
+  [PACE](pacer: Pacer): Observable<StoreEvent> {
+    return new Observable<StoreEvent>((subscriber) => runFeed(this.#ctx, this.#options, subscriber, pacer));
+  }
 }
 
-function closedError(last: number): StoreError {
-  return new StoreError('CLOSED', `the store closed during the replay; watch again from revision ${last}`, { revision: last });
-}
-
-/** The Observable form (see the module comment). */
+/** The Observable form (see the module comment). Bad filters and options throw at once; the rest fails the subscription. */
 export function subscribeEvents(ctx: StreamContext, filter?: WatchFilter, options?: WatchOptions): Observable<StoreEvent> {
-  const { filter: compiled, from, capacity } = prepare(ctx, filter, options);
-  return new Observable<StoreEvent>((subscriber) => {
-    let liveAfter: number;
-    try {
-      liveAfter = start(ctx, from);
-    } catch (err) {
-      subscriber.error(err);
-      return undefined;
-    }
-    let last = from ?? liveAfter;
-    let held: StoreEvent[] | undefined = from !== undefined && from < liveAfter ? [] : undefined;
-    let ended = false;
-    const finish = (err?: unknown): void => {
-      if (ended) return;
-      ended = true;
-      ctx.router.remove(routed);
-      if (err === undefined) subscriber.complete();
-      else subscriber.error(err);
-    };
-    const deliver = (event: StoreEvent): void => {
-      last = event.revision;
-      ctx.stats.sent(event);
-      subscriber.next(event);
-    };
-    const routed: RoutedSubscriber = {
-      filter: compiled,
-      offer(event) {
-        if (ended || event.revision <= liveAfter) return;
-        if (held === undefined) return deliver(event);
-        if (held.length >= capacity) return finish(overflow(ctx.stats, capacity, last));
-        held.push(event);
-      },
-      end() {
-        finish(held === undefined ? undefined : closedError(last));
-      },
-    };
-    ctx.router.add(routed);
-    if (held !== undefined) {
-      void (async () => {
-        try {
-          for await (const event of ctx.log.replay(from!, liveAfter)) {
-            if (ended) return;
-            const seen = compiled.match(event);
-            if (seen) deliver(seen);
-            else last = event.revision;
-          }
-          for (const event of held!) {
-            if (ended) return;
-            deliver(event);
-          }
-          held = undefined;
-        } catch (err) {
-          finish(ctx.closed() && (!(err instanceof StoreError) || err.code === 'CLOSED') ? closedError(last) : err);
-        }
-      })();
-    }
-    return () => {
-      ended = true;
-      ctx.router.remove(routed);
-    };
-  });
-}
-
-/** A FIFO of events with O(1) push and shift. */
-class EventQueue {
-  #items: StoreEvent[] = [];
-  #head = 0;
-
-  get length(): number {
-    return this.#items.length - this.#head;
-  }
-
-  push(event: StoreEvent): void {
-    this.#items.push(event);
-  }
-
-  shift(): StoreEvent | undefined {
-    if (this.#head === this.#items.length) return undefined;
-    const event = this.#items[this.#head++];
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return event;
-  }
-
-  clear(): void {
-    this.#items = [];
-    this.#head = 0;
-  }
+  return new EventObservable(ctx, prepare(ctx, filter, options));
 }
 
 /** A watch: an async iterable of events, and a promise that tells when it stopped receiving them. */
 export interface WatchIterator extends AsyncIterableIterator<StoreEvent> {
   /**
-   * Settles when the subscription stops taking events: with the OVERFLOW error when it fell
-   * behind, or undefined when the store closed or the watch was ended. For a consumer blocked
-   * elsewhere (a socket that will not drain) to learn it at once. Never rejects.
+   * Settles when the subscription stops taking events: with the error its iteration ends with
+   * (OVERFLOW when it fell behind, CLOSED when the store closed during its replay, ...), or
+   * undefined when it ended cleanly (the store closed, or `return()` was called). For a consumer
+   * blocked elsewhere (a socket that will not drain) to learn it at once. Never rejects.
    */
   readonly stopped: Promise<StoreError | undefined>;
 }
 
-/** The async-iterable form (see the module comment). Registers at once, so no event after the call is missed. */
-export function watchEvents(ctx: StreamContext, filter?: WatchFilter, options?: WatchOptions): WatchIterator {
-  const { filter: compiled, from, capacity } = prepare(ctx, filter, options);
-  const liveAfter = start(ctx, from);
-  const queue = new EventQueue();
-  let last = from ?? liveAfter;
-  let failure: StoreError | undefined;
-  let ending = false;
-  let wake: (() => void) | undefined;
-  let stop!: (reason: StoreError | undefined) => void;
-  const stopped = new Promise<StoreError | undefined>((resolve) => (stop = resolve));
-  const signal = (): void => {
-    wake?.();
-    wake = undefined;
-  };
-  const routed: RoutedSubscriber = {
-    filter: compiled,
-    offer(event) {
-      if (failure || event.revision <= liveAfter) return;
-      if (queue.length >= capacity) {
-        failure = overflow(ctx.stats, capacity, last);
-        queue.clear();
-        ctx.router.remove(routed);
-        stop(failure);
-      } else {
-        queue.push(event);
-      }
-      signal();
-    },
-    end() {
-      ending = true;
-      ctx.router.remove(routed);
-      stop(undefined);
-      signal();
-    },
-  };
-  ctx.router.add(routed);
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
-  async function* events(): AsyncGenerator<StoreEvent> {
-    try {
-      if (from !== undefined && from < liveAfter) {
-        try {
-          for await (const event of ctx.log.replay(from, liveAfter)) {
-            if (failure) break;
-            const seen = compiled.match(event);
-            if (seen) {
-              ctx.stats.sent(seen);
-              last = seen.revision;
-              yield seen;
-            } else {
-              last = event.revision;
-            }
-          }
-        } catch (err) {
-          throw ctx.closed() && (!(err instanceof StoreError) || err.code === 'CLOSED') ? closedError(last) : err;
-        }
-      }
-      for (;;) {
-        if (failure) throw failure;
-        const event = queue.shift();
-        if (event !== undefined) {
-          ctx.stats.sent(event);
-          last = event.revision;
-          yield event;
-        } else if (ending) {
-          return;
-        } else {
-          await new Promise<void>((resolve) => (wake = resolve));
-        }
-      }
-    } finally {
-      ctx.router.remove(routed);
-      stop(failure);
-    }
+/** The async-iterable face: each `next()` pulls one event from the feed, waiting for it if need be. */
+class FeedIterator implements WatchIterator {
+  readonly #feed: EventFeed;
+  readonly #waiting: Array<{ resolve: (result: IteratorResult<StoreEvent>) => void; reject: (err: unknown) => void }> = [];
+  readonly stopped: Promise<StoreError | undefined>;
+
+  constructor(feed: EventFeed) {
+    this.#feed = feed;
+    this.stopped = feed.stopped;
   }
 
-  const generator = events();
-  return {
-    stopped,
-    next: () => generator.next(),
-    return: (value?: unknown) => {
-      ctx.router.remove(routed);
-      queue.clear();
-      stop(undefined);
-      signal();
-      return generator.return(value);
-    },
-    throw: (err?: unknown) => generator.throw(err),
-    [Symbol.asyncIterator]() {
-      return this;
-    },
+  next(): Promise<IteratorResult<StoreEvent>> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ resolve, reject });
+      if (this.#waiting.length === 1) this.#serve();
+    });
+  }
+
+  /** Ends the watch: a `next()` already waiting settles with done at once, and the subscription is freed. */
+  return(value?: unknown): Promise<IteratorResult<StoreEvent>> {
+    this.#finish();
+    return Promise.resolve({ done: true, value });
+  }
+
+  throw(err?: unknown): Promise<IteratorResult<StoreEvent>> {
+    this.#finish();
+    return Promise.reject(err);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Answers waiting `next()` calls, in order, for as long as the feed has answers. */
+  readonly #serve = (): void => {
+    for (let waiter = this.#waiting[0]; waiter !== undefined; waiter = this.#waiting[0]) {
+      let item: StoreEvent | typeof END | undefined;
+      try {
+        item = this.#feed.take();
+      } catch (err) {
+        this.#feed.cancel();
+        this.#waiting.shift();
+        waiter.reject(err);
+        continue;
+      }
+      if (item === undefined) return this.#feed.onReady(this.#serve);
+      this.#waiting.shift();
+      waiter.resolve(item === END ? DONE : { done: false, value: item });
+    }
   };
+
+  #finish(): void {
+    this.#feed.cancel();
+    for (const waiter of this.#waiting.splice(0)) waiter.resolve(DONE);
+  }
+}
+
+/** The async-iterable form (see the module comment). Registers at once, so no event after the call is missed. */
+export function watchEvents(ctx: StreamContext, filter?: WatchFilter, options?: WatchOptions): WatchIterator {
+  return new FeedIterator(new EventFeed(ctx, prepare(ctx, filter, options)));
 }

@@ -21,8 +21,9 @@ export interface ResourceEvent {
   readonly kind: 'resource';
   /**
    * `add`, `update` or `delete`. With a label selector, an update that makes a resource match
-   * arrives as `add` and one that makes it stop matching as `delete` (carrying the new state), as
-   * Kubernetes watches do, so a cache built from the events holds exactly what matches.
+   * arrives as `add` (carrying the new state) and one that makes it stop matching as `delete`
+   * (carrying the last state that matched), as Kubernetes watches do, so a cache built from the
+   * events holds exactly what matches.
    */
   readonly type: EventType;
   readonly revision: number;
@@ -82,8 +83,10 @@ export interface WatchOptions {
    */
   readonly fromRevision?: number;
   /**
-   * Most events held for this subscriber while it does not keep up. Past it the stream ends with
-   * OVERFLOW, whose `details.revision` is the last event delivered. Default 10,000.
+   * Most live events held for this subscriber while it does not keep up. Past it the stream ends
+   * with OVERFLOW, whose `details.revision` is the last event delivered. While the stream is still
+   * replaying the change log it never overflows: the live events past the bound are read from the
+   * log instead. Default 10,000.
    */
   readonly bufferSize?: number;
 }

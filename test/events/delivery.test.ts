@@ -72,6 +72,25 @@ for (const factory of factories) {
       await store.close();
     });
 
+    it('does give a selector-transition delete the last state that matched, live and replayed alike', async () => {
+      const { store } = await factory.open();
+      const filter = { type: POD, labelSelector: 'app=web' };
+      const live = firstValueFrom(store.subscribe(filter).pipe(take(3), toArray()));
+      const matched = await store.add(pod('a', { app: 'web' }));
+      await store.update(pod('a', { app: 'db' }));
+      const back = await store.update(pod('a', { app: 'web' }));
+      const expected = [
+        { kind: 'resource', type: 'add', revision: 1, resource: matched },
+        { kind: 'resource', type: 'delete', revision: 2, resource: matched },
+        { kind: 'resource', type: 'add', revision: 3, resource: back },
+      ];
+      assert.deepEqual(await live, expected);
+      const replay = store.watch(filter, { fromRevision: 0 });
+      assert.deepEqual(await pull(replay, 3), expected);
+      await replay.return!();
+      await store.close();
+    });
+
     it('delivers relationship events, cascaded deletes included, only to subscribers that ask', async () => {
       const { store } = await factory.open();
       const rels = firstValueFrom(store.subscribe({ resources: false, relationships: { predicate: 'OwnerReference' } }).pipe(take(3), toArray()));
