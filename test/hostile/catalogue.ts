@@ -1,8 +1,10 @@
 /**
- * The catalogue of hostile input: each entry a bad call through the API or a bad request over
- * HTTP, and what it must get (a typed error with one of the codes, or a 4xx). The hostile tests
- * run every entry and check that nothing was written and the server lived.
+ * The catalogue of hostile input: each entry a bad call through the API, a bad request over
+ * HTTP, or a bad snapshot to restore, and what it must get (a typed error with one of the codes,
+ * or a 4xx). The hostile tests run every entry and check that nothing was written and the server
+ * lived.
  */
+import { createHash } from 'node:crypto';
 import type { ErrorCode } from '../../src/store/errors.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 
@@ -97,4 +99,46 @@ export const HTTP_CASES: readonly HttpCase[] = [
   { name: 'relationships that are not a list', method: 'POST', url: '/relationships', body: '{"relationships": {"subject": 1}}' },
   { name: 'a batch of operations that are not objects', method: 'POST', url: '/batch', body: '{"operations": [1, "two", null]}' },
   { name: 'a body of another content type', method: 'POST', url: '/batch', body: 'operations=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+];
+
+/** A bad snapshot, made from the lines of a good one (header, entries, trailer). */
+export interface SnapshotCase {
+  readonly name: string;
+  readonly edit: (lines: readonly string[]) => string;
+  readonly codes: readonly ErrorCode[];
+}
+
+/** The snapshot of `header` and `entries` with a trailer that matches them (counts and checksum). */
+function sealed(header: string, entries: readonly string[]): string {
+  const body = [header, ...entries].map((line) => `${line}\n`).join('');
+  const trailer = {
+    end: true,
+    resources: entries.filter((line) => line.startsWith('{"resource"')).length,
+    relationships: entries.filter((line) => line.startsWith('{"relationship"')).length,
+    sha256: createHash('sha256').update(body).digest('hex'),
+  };
+  return `${body}${JSON.stringify(trailer)}\n`;
+}
+
+/** A good snapshot's lines with its entries changed by `edit`, sealed again so only the change is wrong. */
+const resealed = (edit: (entries: string[]) => string[]) => (lines: readonly string[]) => sealed(lines[0]!, edit(lines.slice(1, -1)));
+const firstResource = (entries: readonly string[]) => entries.findIndex((line) => line.startsWith('{"resource"'));
+const withResource = (entries: string[], change: (resource: Record<string, unknown>) => void): string[] => {
+  const i = firstResource(entries);
+  const line = JSON.parse(entries[i]!) as { resource: Record<string, unknown> };
+  change(line.resource);
+  return entries.map((entry, j) => (j === i ? JSON.stringify(line) : entry));
+};
+
+export const SNAPSHOT_CASES: readonly SnapshotCase[] = [
+  { name: 'an invalid label value under a valid checksum', edit: resealed((e) => withResource(e, (r) => (r.labels = { app: 'not a label value!' }))), codes: INVALID },
+  { name: 'a resource line repeated', edit: resealed((e) => [e[0]!, ...e]), codes: INVALID },
+  { name: 'a relationship line repeated', edit: resealed((e) => [...e, e.at(-1)!]), codes: INVALID },
+  { name: 'resources out of key order', edit: resealed((e) => { const r = e.filter((l) => l.startsWith('{"resource"')); return [...r.reverse(), ...e.filter((l) => !l.startsWith('{"resource"'))]; }), codes: INVALID },
+  { name: 'a resource after the relationships', edit: resealed((e) => [...e.slice(1), e[0]!]), codes: INVALID },
+  { name: 'data nested 3,000 deep', edit: resealed((e) => withResource(e, (r) => (r.data = deep(3_000)))), codes: INVALID },
+  { name: 'a checksum that does not match', edit: (lines) => [lines[0], ...lines.slice(1, -1).map((l) => l.replace('"web"', '"wex"')), lines.at(-1)].join('\n') + '\n', codes: INVALID },
+  { name: 'no trailer (a cut file)', edit: (lines) => lines.slice(0, -1).join('\n') + '\n', codes: INVALID },
+  { name: 'a header of another format', edit: (lines) => sealed('{"format":"etcd-snapshot","version":1,"revision":1}', lines.slice(1, -1)), codes: INVALID },
+  { name: 'a line of 65 MiB', edit: (lines) => `${lines[0]}\n{"resource":"${big(65 << 20)}"}\n`, codes: ['TOO_LARGE'] },
 ];

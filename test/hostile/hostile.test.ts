@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { describe, it } from 'node:test';
+import { PredicateRegistry } from '../../src/relations/predicates.js';
 import { buildServer } from '../../src/server/http-server.js';
+import { restoreSnapshot } from '../../src/snapshot/snapshot-io.js';
 import { ERROR_CODES, StoreError } from '../../src/store/errors.js';
 import { factories, memoryFactory, rawKeySpace } from '../helpers/stores.js';
-import { API_CASES, HTTP_CASES } from './catalogue.js';
+import { API_CASES, HTTP_CASES, SNAPSHOT_CASES } from './catalogue.js';
 
 const seed = { ref: { version: 'v1', kind: 'Pod', namespace: 'web', name: 'a' }, labels: { app: 'web' }, data: { keep: true } };
 
@@ -30,6 +32,30 @@ for (const factory of factories) {
     });
   });
 }
+
+describe('hostile snapshots', () => {
+  it('refuses every snapshot of the catalogue with a typed error, even with --force, and leaves the store as it was', async () => {
+    const { store, engine } = await memoryFactory.open();
+    await store.add(seed);
+    await store.add({ ...seed, ref: { ...seed.ref, name: 'b' } });
+    await store.addRelationships({ subject: seed.ref, predicate: { type: 'PodNodeBinding', value: { nodeName: 'n' } }, object: { version: 'v1', kind: 'Node', name: 'n' } });
+    let good = '';
+    await store.exportSnapshot((text) => void (good += text));
+    const lines = good.split('\n').filter((line) => line !== '');
+    const before = await rawKeySpace(engine);
+    for (const entry of SNAPSHOT_CASES) {
+      const text = entry.edit(lines);
+      const failure = await restoreSnapshot(engine, async function* () { yield text; }, new PredicateRegistry(), { force: true }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      assert.ok(failure instanceof StoreError, `${entry.name}: got ${String(failure)}`);
+      assert.ok(entry.codes.includes(failure.code), `${entry.name}: ${failure.code} ${failure.message}`);
+      assert.deepEqual(await rawKeySpace(engine), before, `${entry.name}: the store changed`);
+    }
+    await store.close();
+  });
+});
 
 /** Sends a request with its path exactly as written (no client-side normalization of `..` or `%2e`). */
 function send(port: number, method: string, path: string, body: string | undefined, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
