@@ -1,0 +1,189 @@
+/**
+ * Stored resources as Kubernetes manifests and back, and the list and watch-event envelopes they
+ * travel in.
+ *
+ * Read: `apiVersion` and `kind` from the ref, then `metadata` with the server-owned fields set by
+ * the store (name, namespace only when namespaced, uid, `resourceVersion` = the global revision of
+ * the resource's last change as a string, `generation` = the resource's version, labels and
+ * annotations as stored) and everything else the written metadata held, then the rest of the
+ * written manifest. `generation` stands in for Kubernetes' counter of spec changes: it starts at 1
+ * and grows by one on every update, including metadata-only ones, so `observedGeneration`
+ * comparisons stay meaningful. `creationTimestamp` is the one written (an imported object keeps
+ * its own), else the creation time to the second, as Kubernetes writes it.
+ *
+ * Write: a create or replace body must agree with the path (apiVersion, kind, namespace, name; a
+ * missing one is filled in from it), else INVALID_ARGUMENT (400 BadRequest, as kube-apiserver);
+ * the namespace a cluster-scoped body names is dropped, as kube-apiserver drops it.
+ * The stored data is the body without the fields the server owns (`resourceVersion`,
+ * `generation`, `uid`), so writing back what was read stores the same data; `resourceVersion`
+ * comes back separately as the precondition it is.
+ */
+import { randomInt } from 'node:crypto';
+import { invalidArgument } from '../store/errors.js';
+import type { JsonObject, Resource, ResourceInput } from '../store/types.js';
+
+/** `v1` for the core group, `group/version` for the others. */
+export function apiVersionOf(group: string, version: string): string {
+  return group === '' ? version : `${group}/${version}`;
+}
+
+function isRecord(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Metadata fields the server sets on every read. */
+const SERVER_METADATA = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'labels', 'annotations']);
+
+/**
+ * A stored resource as its Kubernetes manifest, at `revision` (the store revision of its last change).
+ * Data that is not JSON (a protobuf `Any`) comes out as `data: { typeUrl, valueBase64 }`.
+ *
+ * @example toManifest(resource, 42).metadata.resourceVersion // '42'
+ */
+export function toManifest(resource: Resource, revision: number): JsonObject {
+  const { ref } = resource;
+  const data = resource.data as JsonObject & { value?: unknown; typeUrl?: unknown };
+  const body: JsonObject =
+    data.value instanceof Uint8Array ? { data: { typeUrl: data.typeUrl, valueBase64: Buffer.from(data.value).toString('base64') } } : data;
+  const written = isRecord(body.metadata) ? body.metadata : {};
+  const metadata: Record<string, unknown> = {
+    name: ref.name,
+    ...(ref.namespace === '' ? {} : { namespace: ref.namespace }),
+    uid: resource.uid,
+    resourceVersion: String(revision),
+    generation: resource.version,
+    creationTimestamp: typeof written.creationTimestamp === 'string' ? written.creationTimestamp : `${resource.createdAt.slice(0, 19)}Z`,
+    ...(Object.keys(resource.labels).length > 0 ? { labels: resource.labels } : {}),
+    ...(Object.keys(resource.annotations).length > 0 ? { annotations: resource.annotations } : {}),
+  };
+  for (const [key, value] of Object.entries(written)) if (!SERVER_METADATA.has(key)) metadata[key] = value;
+  const manifest: Record<string, unknown> = { apiVersion: apiVersionOf(ref.group, ref.version), kind: ref.kind, metadata };
+  for (const [key, value] of Object.entries(body)) if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata') manifest[key] = value;
+  return manifest;
+}
+
+/** Where a create or replace body is written: the path's type, namespace ("" when cluster-scoped) and, but for a create, name. */
+export interface ManifestTarget {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly namespace: string;
+  /** Absent for a create (POST): the body names the object, by `name` or `generateName`. */
+  readonly name?: string;
+}
+
+/** What a body asks to write: the resource input, and the `resourceVersion` it was read at, if it says. */
+export interface ManifestWrite {
+  readonly input: ResourceInput;
+  /** The body's `metadata.resourceVersion`: a replace must fail with CONFLICT unless the stored revision is this. */
+  readonly resourceVersion?: string;
+}
+
+const GENERATED_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** `generateName` plus five random characters, the base cut so the name stays within 63, as Kubernetes does. */
+function generatedName(base: string): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += GENERATED_ALPHABET[randomInt(GENERATED_ALPHABET.length)];
+  return `${base.slice(0, 58)}${suffix}`;
+}
+
+function mismatch(field: string, written: unknown, expected: string): never {
+  throw invalidArgument(field, `is ${JSON.stringify(written)} in the body but ${JSON.stringify(expected)} in the request path`);
+}
+
+/**
+ * The resource input a create (POST) or replace (PUT) body stands for at `target`.
+ *
+ * @throws StoreError INVALID_ARGUMENT when the body is not an object, or its apiVersion, kind,
+ *   namespace or name disagree with the path, or a create names no object.
+ * @example fromManifest({ metadata: { name: 'web' }, spec: {} }, { group: '', version: 'v1', kind: 'Pod', namespace: 'default' })
+ */
+export function fromManifest(body: unknown, target: ManifestTarget): ManifestWrite {
+  if (!isRecord(body)) throw invalidArgument('body', 'must be a JSON object (a Kubernetes manifest)');
+  const apiVersion = apiVersionOf(target.group, target.version);
+  if (body.apiVersion !== undefined && body.apiVersion !== apiVersion) mismatch('apiVersion', body.apiVersion, apiVersion);
+  if (body.kind !== undefined && body.kind !== target.kind) mismatch('kind', body.kind, target.kind);
+  if (body.metadata !== undefined && !isRecord(body.metadata)) throw invalidArgument('metadata', 'must be an object');
+  const { resourceVersion, generation: _generation, uid, ...metadata } = (body.metadata ?? {}) as Record<string, unknown>;
+  if (target.namespace !== '' && metadata.namespace !== undefined && metadata.namespace !== '' && metadata.namespace !== target.namespace) {
+    mismatch('metadata.namespace', metadata.namespace, target.namespace);
+  }
+  let name = metadata.name;
+  if (target.name !== undefined) {
+    if (name !== undefined && name !== '' && name !== target.name) mismatch('metadata.name', name, target.name);
+    name = target.name;
+  } else if ((name === undefined || name === '') && typeof metadata.generateName === 'string' && metadata.generateName !== '') {
+    name = generatedName(metadata.generateName);
+  }
+  if (typeof name !== 'string' || name === '') throw invalidArgument('metadata.name', 'is required (or metadata.generateName)');
+  if (uid !== undefined && typeof uid !== 'string') throw invalidArgument('metadata.uid', 'must be a string');
+  if (resourceVersion !== undefined && typeof resourceVersion !== 'string') throw invalidArgument('metadata.resourceVersion', 'must be a string');
+  const { namespace: _namespace, ...rest } = metadata;
+  const stored = { ...body, apiVersion, kind: target.kind, metadata: { ...rest, name, ...(target.namespace === '' ? {} : { namespace: target.namespace }) } };
+  return {
+    input: {
+      ref: { group: target.group, version: target.version, kind: target.kind, namespace: target.namespace, name },
+      ...(uid === undefined || uid === '' ? {} : { uid }),
+      labels: (metadata.labels ?? {}) as Record<string, string>,
+      annotations: (metadata.annotations ?? {}) as Record<string, string>,
+      data: stored,
+    },
+    ...(resourceVersion === undefined || resourceVersion === '' ? {} : { resourceVersion }),
+  };
+}
+
+/** The metadata of a list page. */
+export interface ListMeta {
+  /** The store revision the page is consistent with. */
+  readonly revision: number;
+  readonly continue?: string;
+  readonly remainingItemCount?: number;
+}
+
+/**
+ * A list response, `{ kind: 'PodList', apiVersion, metadata: { resourceVersion, continue? }, items }`.
+ *
+ * @example listOf('', 'v1', 'Pod', pods, { revision: 42 }).kind // 'PodList'
+ */
+export function listOf(group: string, version: string, kind: string, items: readonly JsonObject[], meta: ListMeta): JsonObject {
+  return {
+    kind: `${kind}List`,
+    apiVersion: apiVersionOf(group, version),
+    metadata: {
+      resourceVersion: String(meta.revision),
+      ...(meta.continue === undefined ? {} : { continue: meta.continue }),
+      ...(meta.remainingItemCount === undefined ? {} : { remainingItemCount: meta.remainingItemCount }),
+    },
+    items,
+  };
+}
+
+/** The watch event types. */
+export const WATCH_EVENT_TYPES = ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'] as const;
+
+/** A watch event type. */
+export type WatchEventType = (typeof WATCH_EVENT_TYPES)[number];
+
+/**
+ * One line of a watch stream: `{"type":…,"object":…}` and a newline. A DELETED event's object is
+ * the last state with the deletion's revision as its resourceVersion; an ERROR's is a Status.
+ */
+export function watchLine(type: WatchEventType, object: unknown): string {
+  return `${JSON.stringify({ type, object })}\n`;
+}
+
+/** The annotation on the BOOKMARK that ends the initial events of a `sendInitialEvents=true` watch. */
+export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
+
+/**
+ * A BOOKMARK's object: only apiVersion, kind and `metadata.resourceVersion` (and the
+ * initial-events-end annotation when it ends the initial events), as kube-apiserver sends it.
+ */
+export function bookmarkObject(group: string, version: string, kind: string, revision: number, initialEventsEnd = false): JsonObject {
+  return {
+    kind,
+    apiVersion: apiVersionOf(group, version),
+    metadata: { resourceVersion: String(revision), ...(initialEventsEnd ? { annotations: { [INITIAL_EVENTS_END]: 'true' } } : {}) },
+  };
+}
