@@ -17,7 +17,7 @@ fi
 if [ ! -x .tools/kubernetes-client/usr/bin/kubectl ]; then
   apt_update
   work=$(mktemp -d)
-  chmod 755 "$work" # apt downloads as its own user, _apt
+  chmod 1777 "$work" # apt downloads as its own user, _apt
   (cd "$work" && apt-get download -qq kubernetes-client)
   mkdir -p .tools/kubernetes-client
   dpkg -x "$work"/kubernetes-client_*.deb .tools/kubernetes-client
