@@ -2,10 +2,12 @@
  * Continue tokens for paged lists and queries: opaque to callers, and unforgeable.
  *
  * A token holds where the last page stopped (which scan of the query plan, and the last key read
- * in it) and a fingerprint of the query it belongs to, signed with an HMAC under a secret the
- * store keeps in its key space. A token edited by hand, minted by another store, or passed to a
- * different query fails with INVALID_ARGUMENT. Each page reads the latest committed state: an
- * item that did not change between pages is returned exactly once.
+ * in it) and a fingerprint of the query it belongs to and of the scans that answer it, signed
+ * with an HMAC under a secret the store keeps in its key space. A token edited by hand, minted by
+ * another store, or passed to a different query or to a query planned with other scans fails
+ * with INVALID_ARGUMENT: a position is only ever used in the scan it was read from. Each page
+ * reads the latest committed state: an item that did not change between pages is returned
+ * exactly once.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { StoreError } from '../store/errors.js';
@@ -26,7 +28,7 @@ function invalid(message: string): StoreError {
   return new StoreError('INVALID_ARGUMENT', `continue: ${message}`, { field: 'continue' });
 }
 
-/** A fingerprint of a query in its canonical form: equal queries give equal fingerprints. */
+/** A fingerprint of a query in its canonical form with its plan's scans: equal queries give equal fingerprints. */
 export function queryFingerprint(canonicalQuery: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonicalQuery)).digest('base64url').slice(0, 22);
 }

@@ -1,6 +1,6 @@
 /**
  * Kubernetes label selectors: parsing the string form, matching a label set, and the canonical
- * form that continue tokens fingerprint.
+ * form that query plans and continue tokens are derived from.
  *
  * Grammar (as `kubectl -l` and apimachinery `labels.Parse` accept it, without `<`/`>`):
  *   selector    := "" | requirement ("," requirement)*
@@ -175,17 +175,29 @@ export function matchesSelector(selector: LabelSelector, labels: Readonly<Record
   return true;
 }
 
+function formatRequirement(req: Requirement): string {
+  switch (req.op) {
+    case 'exists':
+      return req.key;
+    case 'notexists':
+      return `!${req.key}`;
+    default:
+      return `${req.key} ${req.op} (${req.values.join(',')})`;
+  }
+}
+
+/**
+ * The selector in canonical form: its requirements without repeats, in the order of their printed
+ * forms (values are already sorted). Selectors that differ only in how they were written are equal
+ * in this form, so whatever is derived from it (a query plan, a printed form) is equal too.
+ */
+export function canonicalSelector(selector: LabelSelector): LabelSelector {
+  const byForm = new Map<string, Requirement>();
+  for (const req of selector.requirements) byForm.set(formatRequirement(req), req);
+  return { requirements: [...byForm.keys()].sort().map((form) => byForm.get(form)!) };
+}
+
 /** The selector in a canonical string form: requirements sorted, values sorted. Equal selectors print equally. */
 export function formatSelector(selector: LabelSelector): string {
-  const parts = selector.requirements.map((req) => {
-    switch (req.op) {
-      case 'exists':
-        return req.key;
-      case 'notexists':
-        return `!${req.key}`;
-      default:
-        return `${req.key} ${req.op} (${req.values.join(',')})`;
-    }
-  });
-  return [...new Set(parts)].sort().join(',');
+  return canonicalSelector(selector).requirements.map(formatRequirement).join(',');
 }

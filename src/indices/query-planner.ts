@@ -10,12 +10,17 @@
  * 5. else every resource.
  * Requirements the scan does not answer (`!=`, `notin`, `!key`, a second equality) are checked on
  * each candidate; those are the only queries whose cost can exceed their answer.
+ *
+ * A plan is a function of the query's canonical form (the selector's requirements in canonical
+ * order, label-selector.ts), so queries that differ only in how they were written get the same
+ * scans. A continue token fingerprints the canonical query together with the scans' prefixes:
+ * it positions a page within one scan, and only ever continues the very scans it came from.
  */
 import type { Scan } from '../store/paged-scan.js';
 import { ALL_RESOURCES_PREFIX, resourceKey, typePrefix } from '../store/resource-keys.js';
 import type { ResourceRef, TypeDescriptor } from '../store/types.js';
 import { labelPrefix, namespacePrefix, refOfIndexKey } from './index-keys.js';
-import { formatSelector, matchesSelector, type LabelSelector, type SetRequirement } from './label-selector.js';
+import { canonicalSelector, formatSelector, matchesSelector, type LabelSelector, type SetRequirement } from './label-selector.js';
 
 /** A validated list query. */
 export interface NormalizedQuery {
@@ -30,10 +35,11 @@ const resourceOfEntry = (indexKey: string): string => resourceKey(refOfIndexKey(
 /** How a query is answered. */
 export interface QueryPlan {
   readonly scans: readonly Scan[];
-  /** The canonical form of the query, which continue tokens fingerprint. */
-  readonly canonical: readonly unknown[];
+  /** What continue tokens fingerprint: the canonical form of the query, and the prefixes of its scans. */
+  readonly fingerprint: readonly unknown[];
 }
 
+/** The `in` requirement with fewest values; of equals, the first of the (canonical) selector. */
 function drivingEquality(selector: LabelSelector): SetRequirement | undefined {
   let best: SetRequirement | undefined;
   for (const req of selector.requirements) {
@@ -46,21 +52,26 @@ function drivingEquality(selector: LabelSelector): SetRequirement | undefined {
 
 /** Plans a query (see the module comment for the order of preference). */
 export function planQuery(query: NormalizedQuery): QueryPlan {
-  const { type, namespace, selector } = query;
+  const { type, namespace } = query;
+  const selector = canonicalSelector(query.selector);
+  const scans = planScans(type, namespace, selector);
   const canonical = [type?.group, type?.version, type?.kind, namespace, formatSelector(selector)];
+  return { scans, fingerprint: [...canonical, scans.map((scan) => scan.prefix)] };
+}
+
+function planScans(type: Required<TypeDescriptor> | undefined, namespace: string | undefined, selector: LabelSelector): Scan[] {
   const equality = drivingEquality(selector);
   if (equality) {
-    const scans = equality.values.map((value) => ({
+    return equality.values.map((value) => ({
       prefix: labelPrefix(equality.key, value, type, type === undefined ? undefined : namespace),
       resolve: resourceOfEntry,
     }));
-    return { scans, canonical };
   }
-  if (type) return { scans: [{ prefix: typePrefix(type, namespace) }], canonical };
+  if (type) return [{ prefix: typePrefix(type, namespace) }];
   const exists = selector.requirements.find((req) => req.op === 'exists');
-  if (exists) return { scans: [{ prefix: labelPrefix(exists.key), resolve: resourceOfEntry }], canonical };
-  if (namespace !== undefined) return { scans: [{ prefix: namespacePrefix(namespace), resolve: resourceOfEntry }], canonical };
-  return { scans: [{ prefix: ALL_RESOURCES_PREFIX }], canonical };
+  if (exists) return [{ prefix: labelPrefix(exists.key), resolve: resourceOfEntry }];
+  if (namespace !== undefined) return [{ prefix: namespacePrefix(namespace), resolve: resourceOfEntry }];
+  return [{ prefix: ALL_RESOURCES_PREFIX }];
 }
 
 /** True when a resource with this ref and labels answers the query. */

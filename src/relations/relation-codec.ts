@@ -34,9 +34,10 @@ export function encodeRelationship(record: RelationshipRecord, predicates: Predi
 
 
 
-/** The stored creation time of a relationship (kept when it is added again). */
-export function createdAtOf(bytes: Uint8Array, key: string): number {
-  return decodeMessage(bytes, key).createdAtMs;
+/** The stored creation and update times of a relationship (kept when it is added again). */
+export function timesOf(bytes: Uint8Array, key: string): { createdAtMs: number; updatedAtMs: number } {
+  const { createdAtMs, updatedAtMs } = decodeMessage(bytes, key);
+  return { createdAtMs, updatedAtMs };
 }
 
 function decodeMessage(bytes: Uint8Array, key: string) {

@@ -18,6 +18,7 @@
  * where it is the last part of the scan's prefix: a subject alone, an object alone, the object
  * after a predicate, the subject after an object. Elsewhere (a partial subject with a predicate,
  * a partial object with a subject, any partial end with all three given) it is INVALID_ARGUMENT.
+ * A continue token fingerprints the query and its scan's prefix, so it only continues that scan.
  */
 import { invalidArgument } from '../store/errors.js';
 import { encodeKey } from '../store/key-codec.js';
@@ -51,15 +52,14 @@ function needComplete(end: EndPattern, field: string, because: string): void {
   if (!end.complete) throw invalidArgument(field, `must be a whole ref (with name) when ${because}`);
 }
 
-/** The prefix that answers a query, and its canonical form for continue tokens. */
+/** The prefix that answers a query, and what its continue tokens fingerprint: the canonical query and that prefix. */
 export function planRelationshipQuery(
   query: RelationshipQuery,
   resolvePredicate: (name: unknown, field: string) => string,
-): { prefix: string; canonical: unknown[] } {
+): { prefix: string; fingerprint: unknown[] } {
   const s = normalizeEnd(query.subject, 'subject');
   const o = normalizeEnd(query.object, 'object');
   const p = query.predicate === undefined ? undefined : resolvePredicate(query.predicate, 'predicate');
-  const canonical = ['relationships', s?.fields, p, o?.fields];
   let prefix: string;
   if (s && p !== undefined && o) {
     needComplete(s, 'subject', 'predicate and object are given');
@@ -80,5 +80,5 @@ export function planRelationshipQuery(
   } else {
     prefix = encodeKey(SPO);
   }
-  return { prefix, canonical };
+  return { prefix, fingerprint: ['relationships', s?.fields, p, o?.fields, prefix] };
 }

@@ -1,7 +1,9 @@
 /**
  * What adding and deleting relationships does, inside a transaction: the three index entries of
  * each triple, the relationship counts of both ends, and one store revision per change. Adding a
- * triple that exists replaces its predicate payload and `updatedAt` and keeps `createdAt`.
+ * triple that exists with another payload replaces its payload and `updatedAt` and keeps
+ * `createdAt`; adding it with an equal payload changes nothing (no write, no revision, no event),
+ * so importing or reconciling the same relationships again is free.
  * Deleting a resource deletes every relationship naming it (`deleteRelationshipsOf`).
  */
 import { StoreError } from '../store/errors.js';
@@ -11,7 +13,7 @@ import type { Transaction } from '../store/transaction.js';
 import { encodeKey } from '../store/key-codec.js';
 import type { ResourceRef } from '../store/types.js';
 import type { PackedPredicate, PredicateRegistry } from './predicates.js';
-import { createdAtOf, decodeRelationship, encodeRelationship } from './relation-codec.js';
+import { decodeRelationship, encodeRelationship, timesOf } from './relation-codec.js';
 import { endCountKey, OSP, SPO, tripleKeys, tripleOfKey, type Triple } from './relation-keys.js';
 import type { Relationship } from './types.js';
 
@@ -33,7 +35,7 @@ async function moveEndCount(txn: Transaction, ref: ResourceRef, delta: number): 
   else txn.put(key, encodeNumber(count));
 }
 
-/** Adds (or replaces) a relationship; returns it as stored. */
+/** Adds (or replaces) a relationship; returns it as stored. Adding an equal one again writes nothing. */
 export async function addRelationship(
   txn: Transaction,
   rel: PreparedRelationship,
@@ -42,11 +44,14 @@ export async function addRelationship(
 ): Promise<Relationship> {
   const keys = tripleKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object });
   const existing = await txn.get(keys[0]);
-  if (existing === undefined) {
+  const stored = existing === undefined ? undefined : timesOf(existing, keys[0]);
+  if (stored === undefined) {
     await moveEndCount(txn, rel.subject, 1);
     await moveEndCount(txn, rel.object, 1);
+  } else if (Buffer.compare(encodeRelationship({ ...rel, ...stored }, predicates), existing!) === 0) {
+    return decodeRelationship(existing!, keys[0], predicates); // the same payload: nothing to change
   }
-  const createdAtMs = existing === undefined ? now : createdAtOf(existing, keys[0]);
+  const createdAtMs = stored?.createdAtMs ?? now;
   const bytes = encodeRelationship({ ...rel, createdAtMs, updatedAtMs: now }, predicates);
   for (const key of keys) txn.put(key, bytes);
   const relationship = decodeRelationship(bytes, keys[0], predicates);

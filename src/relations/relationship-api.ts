@@ -104,7 +104,7 @@ export class RelationshipApi {
     const { engine, tokens, predicates } = this.#deps;
     const limit = normalizeCount(query.limit, 'limit', this.#deps.maxListLimit);
     const plan = planRelationshipQuery(query, (name, field) => predicates.resolve(name, field));
-    const fingerprint = queryFingerprint(plan.canonical);
+    const fingerprint = queryFingerprint(plan.fingerprint);
     const from = query.continue === undefined ? undefined : tokens.open(query.continue, fingerprint);
     if (from && from.scan !== 0) throw invalidArgument('continue', 'does not fit this query');
     const snapshot = engine.snapshot();

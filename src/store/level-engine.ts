@@ -165,8 +165,11 @@ class LevelEngine implements Engine {
   readonly #counters = new Map<string, number>();
   #revision = 0;
   #commits = 0;
-  /** Keys written by the latest committed batches, newest last, to skip re-reading keys none of them wrote. */
-  readonly #recentWrites: Array<ReadonlyMap<string, unknown>> = [];
+  /**
+   * Keys written by the latest committed batches, newest last, to skip re-reading keys none of
+   * them wrote. Keys only: a batch's values are not kept once it is written.
+   */
+  readonly #recentWrites: Array<ReadonlySet<string>> = [];
   #queue: Pending[] = [];
   #draining: Promise<void> | undefined;
   #closed = false;
@@ -352,7 +355,7 @@ class LevelEngine implements Engine {
     }
     this.#revision = revision;
     this.#commits++;
-    this.#recentWrites.push(overlay); // the group's overlay holds exactly the keys it wrote
+    this.#recentWrites.push(new Set(overlay.keys())); // the overlay holds exactly the keys the group wrote
     if (this.#recentWrites.length > RECENT_BATCHES) this.#recentWrites.shift();
     this.#memoryBytes += bytesDelta;
     for (const [name, value] of counters) {

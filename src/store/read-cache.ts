@@ -1,14 +1,18 @@
 /**
- * The read cache: decoded, frozen resources by key, with the stored bytes they came from.
+ * The read cache: stored resources by key, as the bytes stored for them and the record decoded
+ * from those bytes, whose data stays packed. It never holds decoded data: each read builds its
+ * own frozen resource from the record, which parses the data only if the caller reads it and
+ * keeps it no longer than the caller keeps that resource. So what the cache holds is what it
+ * counts: about twice each resource's encoded size (the bytes, plus the ref, labels and
+ * annotations decoded beside them).
  *
- * Bounded by entries and by approximate bytes (twice the encoded size, for the decoded object
- * beside the bytes), least recently used out first. The store writes through it when a write
- * commits and drops an entry when its resource is deleted, so a hit is always the latest
- * committed state. The bytes let a list reuse a cached resource whose stored bytes it just read,
- * and let a write name the exact value it expects as its precondition.
+ * Bounded by entries and by those bytes, least recently used out first. The store writes through
+ * it when a write commits and drops an entry when its resource is deleted, so a hit is always the
+ * latest committed state. The bytes let a list reuse a cached record whose stored bytes it just
+ * read, and let a write name the exact value it expects as its precondition.
  */
 import { LRUCache } from 'lru-cache';
-import type { Resource } from './types.js';
+import type { ResourceRecord } from './resource-codec.js';
 
 /** Bounds of the read cache. */
 export interface CacheOptions {
@@ -18,9 +22,9 @@ export interface CacheOptions {
   readonly maxBytes?: number;
 }
 
-/** A cached resource and the bytes stored for it. */
-export interface CachedResource {
-  readonly resource: Resource;
+/** A stored resource: its bytes, and the record decoded from them (data still packed). */
+export interface StoredResource {
+  readonly record: ResourceRecord;
   readonly bytes: Uint8Array;
 }
 
@@ -28,7 +32,7 @@ export const DEFAULT_CACHE_ENTRIES = 10_000;
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 
 export class ReadCache {
-  readonly #lru: LRUCache<string, CachedResource> | undefined;
+  readonly #lru: LRUCache<string, StoredResource> | undefined;
 
   constructor(options: CacheOptions = {}) {
     const max = options.maxEntries ?? DEFAULT_CACHE_ENTRIES;
@@ -41,16 +45,16 @@ export class ReadCache {
     }
   }
 
-  get(key: string): CachedResource | undefined {
+  get(key: string): StoredResource | undefined {
     return this.#lru?.get(key);
   }
 
   /** A cached entry without touching its recency (for lists, which should not flush the cache). */
-  peek(key: string): CachedResource | undefined {
+  peek(key: string): StoredResource | undefined {
     return this.#lru?.peek(key);
   }
 
-  set(key: string, entry: CachedResource): void {
+  set(key: string, entry: StoredResource): void {
     this.#lru?.set(key, entry);
   }
 

@@ -18,6 +18,16 @@ const pb = resourcestore.v1;
 /** The type URL of JSON data. */
 export const JSON_TYPE_URL = 'type.googleapis.com/resourcestore.v1.JsonObject';
 
+/**
+ * The deepest JSON data may nest objects and arrays (the data object itself is level 1). Go's
+ * encoding/json, which the Kubernetes API server decodes with, stops at 10,000, but readers here
+ * recurse on the stack: with Node's default stack, `structuredClone` fails near 1,900 levels and
+ * `JSON.stringify` near 4,100, fewer inside a deep call. 512 is far beyond any real manifest or
+ * CRD schema, and leaves every reader (JSON, structuredClone, protobuf, the server's serializer,
+ * an event inside a list or a watch) room to spare.
+ */
+export const MAX_DATA_DEPTH = 512;
+
 /** Data as stored: an Any's type URL and value bytes. */
 export interface PackedData {
   readonly typeUrl: string;
@@ -65,6 +75,7 @@ export function packData(data: ResourceData | undefined, maxBytes: number): Pack
       });
     }
     if (!json.isWellFormed()) throw invalidArgument('data', 'holds a string that is not well-formed text');
+    if (nestsDeeperThan(json, MAX_DATA_DEPTH)) throw invalidArgument('data', `nests objects and arrays more than ${MAX_DATA_DEPTH} levels deep`);
     packed = { typeUrl: JSON_TYPE_URL, value: pb.JsonObject.encode({ json }).finish() };
   }
   if (packed.value.byteLength > maxBytes) {
@@ -73,6 +84,36 @@ export function packData(data: ResourceData | undefined, maxBytes: number): Pack
     });
   }
   return packed;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** True when JSON text nests objects and arrays more than `max` levels deep. Brackets in strings do not count. */
+function nestsDeeperThan(json: string, max: number): boolean {
+  if (json.length <= 2 * max) return false; // each level takes two characters at least
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === QUOTE) {
+      i = closingQuote(json, i);
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** The index of the quote that closes the string opening at `open`: one not escaped by a backslash. */
+function closingQuote(json: string, open: number): number {
+  for (let end = json.indexOf('"', open + 1); ; end = json.indexOf('"', end + 1)) {
+    if (end < 0) return json.length;
+    let backslashes = 0;
+    while (json.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return end;
+  }
 }
 
 /** Encodes a record as the bytes stored under its key. */
@@ -128,10 +169,16 @@ export function deepFreeze<T>(root: T): T {
   return root;
 }
 
+/** The JSON text of packed JSON data (read as a Buffer, so protobufjs decodes the text natively). */
+export function jsonText(data: PackedData): string {
+  const { value } = data;
+  return pb.JsonObject.decode(Buffer.from(value.buffer, value.byteOffset, value.byteLength)).json;
+}
+
 /** Unpacks data for callers: JSON back to an object, any other Any as a copy of its bytes. */
 export function unpackData(data: PackedData): ResourceData {
   if (data.typeUrl === JSON_TYPE_URL) {
-    return JSON.parse(pb.JsonObject.decode(data.value).json) as JsonObject;
+    return JSON.parse(jsonText(data)) as JsonObject;
   }
   return { typeUrl: data.typeUrl, value: Uint8Array.from(data.value) };
 }

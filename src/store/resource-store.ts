@@ -27,7 +27,7 @@ import type { Graph, Relationship, RelationshipInput, RelationshipPage, Relation
 import type { Engine } from './engine.js';
 import { StoreError, invalidArgument } from './errors.js';
 import { readPage } from './paged-scan.js';
-import { ReadCache, type CacheOptions, type CachedResource } from './read-cache.js';
+import { ReadCache, type CacheOptions, type StoredResource } from './read-cache.js';
 import { decodeRecord, holdsBytes, toResource } from './resource-codec.js';
 import { resourceKey } from './resource-keys.js';
 import { writeResource, type PreparedWrite, type ResourceWriteContext } from './resource-writes.js';
@@ -169,7 +169,7 @@ export class ResourceStore {
       const normalized = normalizeRef(ref);
       const current = await this.#current(resourceKey(normalized));
       if (!current) throw new StoreError('NOT_FOUND', `${formatRef(normalized)} not found`);
-      return share(current.resource);
+      return toResource(current.record);
     });
   }
 
@@ -202,7 +202,7 @@ export class ResourceStore {
       };
       const limit = normalizeCount(query.limit, 'limit', MAX_LIST_LIMIT);
       const plan = planQuery(normalized);
-      const fingerprint = queryFingerprint(plan.canonical);
+      const fingerprint = queryFingerprint(plan.fingerprint);
       const from = query.continue === undefined ? undefined : this.#tokens.open(query.continue, fingerprint);
       if (from && from.scan >= plan.scans.length) throw invalidArgument('continue', 'does not fit this query');
       const snapshot = this.#engine.snapshot();
@@ -401,7 +401,7 @@ export class ResourceStore {
           return cached;
         }
         this.#metrics.cacheMisses.inc();
-        return bytes === undefined ? undefined : { resource: toResource(decodeRecord(bytes, key)), bytes };
+        return bytes === undefined ? undefined : { record: decodeRecord(bytes, key), bytes };
       },
       remember: (key, entry) => {
         if (entry) this.#cache.set(key, entry);
@@ -412,7 +412,7 @@ export class ResourceStore {
   }
 
   /** The stored state of a key: from the cache, else from the engine (then cached, unless a commit raced the read). */
-  async #current(key: string): Promise<CachedResource | undefined> {
+  async #current(key: string): Promise<StoredResource | undefined> {
     const hit = this.#cache.get(key);
     if (hit) {
       this.#metrics.cacheHits.inc();
@@ -422,27 +422,24 @@ export class ResourceStore {
     const commits = this.#commits;
     const bytes = await this.#engine.get(key);
     if (bytes === undefined) return undefined;
-    const entry = { resource: toResource(decodeRecord(bytes, key)), bytes };
+    const entry = { record: decodeRecord(bytes, key), bytes };
     if (commits === this.#commits) this.#cache.set(key, entry);
     return entry;
   }
 
-  /** A scanned resource: the cached one when its bytes are the ones read, else decoded; undefined unless `accept` takes it. */
+  /** A scanned resource: from the cached record when its bytes are the ones read, else decoded; undefined unless `accept` takes it. */
   #loadCandidate(
     key: string,
     bytes: Uint8Array,
     accept: (ref: Resource['ref'], labels: Readonly<Record<string, string>>) => boolean,
   ): Resource | undefined {
     const cached = this.#cache.peek(key);
-    if (cached && cached.bytes.byteLength === bytes.byteLength && Buffer.compare(cached.bytes, bytes) === 0) {
-      return accept(cached.resource.ref, cached.resource.labels) ? share(cached.resource) : undefined;
-    }
-    const record = decodeRecord(bytes, key);
+    const record = cached && cached.bytes.byteLength === bytes.byteLength && Buffer.compare(cached.bytes, bytes) === 0 ? cached.record : decodeRecord(bytes, key);
     return accept(record.ref, record.labels) ? toResource(record) : undefined;
   }
 }
 
-/** A resource safe to hand out: frozen already, except protobuf bytes, which get a copy. */
+/** A resource safe to hand to one caller when others hold it too (its events): frozen already, except protobuf bytes, which get a copy. */
 function share(resource: Resource): Resource {
   if (!holdsBytes(resource)) return resource;
   const data = resource.data as AnyMessage;

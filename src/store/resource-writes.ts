@@ -2,13 +2,15 @@
  * What one add, update, apply or delete does, inside a transaction: reads the resource's current
  * state (which becomes the write's precondition), decides the outcome (NOT_FOUND, ALREADY_EXISTS,
  * CONFLICT, a no-op apply, or a change), and buffers the new record, the index entries to write
- * and delete, the type counter's move and one store revision. A delete also removes every
- * relationship that names the resource, in the same transaction.
+ * and delete, the type counter's move and one store revision. An apply whose content equals the
+ * stored content (content-equality.ts: whatever the order of keys) changes nothing. A delete
+ * also removes every relationship that names the resource, in the same transaction.
  */
 import { StoreError } from './errors.js';
 import { indexEntries, INDEX_VALUE, labelIndexChanges } from '../indices/index-keys.js';
-import { encodeRecord, toResource, type PackedData, type ResourceRecord } from './resource-codec.js';
-import type { CachedResource } from './read-cache.js';
+import { sameContent, type ResourceContent } from './content-equality.js';
+import { decodeRecord, encodeRecord, toResource, type ResourceRecord } from './resource-codec.js';
+import type { StoredResource } from './read-cache.js';
 import { formatRef } from './refs.js';
 import { typeCounterName } from './resource-keys.js';
 import type { Transaction } from './transaction.js';
@@ -22,19 +24,15 @@ export interface PreparedWrite {
   readonly uid?: string;
   readonly version?: number;
   /** For add, update and apply. */
-  readonly content?: {
-    readonly data: PackedData;
-    readonly labels: Readonly<Record<string, string>>;
-    readonly annotations: Readonly<Record<string, string>>;
-  };
+  readonly content?: ResourceContent;
 }
 
 /** What a resource write needs from the store around it. */
 export interface ResourceWriteContext {
   /** The resource stored at `key` as the transaction sees it, decoded (through the read cache). */
-  load(txn: Transaction, key: string): Promise<CachedResource | undefined>;
+  load(txn: Transaction, key: string): Promise<StoredResource | undefined>;
   /** Records in the cache what a committed write left at `key`. */
-  remember(key: string, entry: CachedResource | undefined): void;
+  remember(key: string, entry: StoredResource | undefined): void;
   /** Deletes, in the transaction, every relationship naming `ref`. */
   deleteRelationshipsOf(txn: Transaction, ref: ResourceRef): Promise<void>;
   readonly now: number;
@@ -44,7 +42,7 @@ function conflict(ref: ResourceRef, message: string): StoreError {
   return new StoreError('CONFLICT', `${formatRef(ref)}: ${message}`);
 }
 
-function checkPreconditions(write: PreparedWrite, current: Resource): void {
+function checkPreconditions(write: PreparedWrite, current: ResourceRecord): void {
   if (write.version !== undefined && write.version !== current.version) {
     throw conflict(write.ref, `expected version ${write.version}, stored version is ${current.version}`);
   }
@@ -53,16 +51,18 @@ function checkPreconditions(write: PreparedWrite, current: Resource): void {
   }
 }
 
-function store(txn: Transaction, ctx: ResourceWriteContext, key: string, record: ResourceRecord, current: CachedResource | undefined): Resource {
-  const entry = { resource: toResource(record), bytes: encodeRecord(record) };
-  txn.put(key, entry.bytes);
+function store(txn: Transaction, ctx: ResourceWriteContext, key: string, record: ResourceRecord, current: StoredResource | undefined): Resource {
+  const bytes = encodeRecord(record);
+  const resource = toResource(record);
+  txn.put(key, bytes);
   txn.change(
     current
-      ? { kind: 'resource', type: 'update', object: entry.resource, bytes: entry.bytes, previous: current.resource, previousBytes: current.bytes }
-      : { kind: 'resource', type: 'add', object: entry.resource, bytes: entry.bytes },
+      ? { kind: 'resource', type: 'update', object: resource, bytes, previous: toResource(current.record), previousBytes: current.bytes }
+      : { kind: 'resource', type: 'add', object: resource, bytes },
   );
-  txn.afterCommit(() => ctx.remember(key, entry));
-  return entry.resource;
+  // The cache keeps the record decoded from the bytes: its data is a view of them, not a second copy.
+  txn.afterCommit(() => ctx.remember(key, { record: decodeRecord(bytes, key), bytes }));
+  return resource;
 }
 
 /**
@@ -74,14 +74,15 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
   const current = await ctx.load(txn, key);
   if (write.op === 'delete') {
     if (!current) throw new StoreError('NOT_FOUND', `${formatRef(ref)} not found`);
-    checkPreconditions(write, current.resource);
+    checkPreconditions(write, current.record);
+    const last = toResource(current.record);
     txn.del(key);
-    for (const entry of indexEntries(ref, current.resource.labels)) txn.del(entry);
+    for (const entry of indexEntries(ref, current.record.labels)) txn.del(entry);
     txn.count(typeCounterName(ref), -1);
-    txn.change({ kind: 'resource', type: 'delete', object: current.resource, bytes: current.bytes });
+    txn.change({ kind: 'resource', type: 'delete', object: last, bytes: current.bytes });
     txn.afterCommit(() => ctx.remember(key, undefined));
     await ctx.deleteRelationshipsOf(txn, ref);
-    return current.resource;
+    return last;
   }
   const content = write.content!;
   if (!current) {
@@ -96,15 +97,12 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
     return store(txn, ctx, key, record, undefined);
   }
   if (write.op === 'add') throw new StoreError('ALREADY_EXISTS', `${formatRef(ref)} already exists`);
-  const stored = current.resource;
+  const stored = current.record;
   checkPreconditions(write, stored);
-  const base = { ref, uid: stored.uid, ...content, createdAtMs: Date.parse(stored.createdAt) };
-  if (write.op === 'apply') {
-    const unchanged = encodeRecord({ ...base, updatedAtMs: Date.parse(stored.updatedAt), version: stored.version });
-    if (Buffer.compare(unchanged, current.bytes) === 0) return stored;
-  }
+  if (write.op === 'apply' && sameContent(content, stored)) return toResource(stored);
   const labelChanges = labelIndexChanges(ref, stored.labels, content.labels);
   for (const entry of labelChanges.dels) txn.del(entry);
   for (const entry of labelChanges.puts) txn.put(entry, INDEX_VALUE);
-  return store(txn, ctx, key, { ...base, updatedAtMs: ctx.now, version: stored.version + 1 }, current);
+  const record = { ref, uid: stored.uid, ...content, createdAtMs: stored.createdAtMs, updatedAtMs: ctx.now, version: stored.version + 1 };
+  return store(txn, ctx, key, record, current);
 }

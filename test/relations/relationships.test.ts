@@ -7,6 +7,7 @@ import { StoreError } from '../../src/store/errors.js';
 import type { RefInput } from '../../src/store/types.js';
 import { factories, rawKeySpace } from '../helpers/stores.js';
 import { pod, podRef } from '../helpers/fixtures.js';
+import { pull } from '../helpers/events.js';
 
 const deploy: RefInput = { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'web', name: 'nginx' };
 const rs: RefInput = { group: 'apps', version: 'v1', kind: 'ReplicaSet', namespace: 'web', name: 'nginx-7f' };
@@ -68,6 +69,29 @@ for (const factory of factories) {
       const items = (await store.getRelationships({ subject: deploy })).items;
       assert.equal(items.length, 1);
       assert.equal(items[0]!.predicate.value!.uid, 'new');
+      await store.close();
+    });
+
+    it('changes nothing when a triple is added again with an equal payload: no revision, no event, updatedAt kept', async () => {
+      const { store } = await factory.open();
+      const [first] = await store.addRelationships(owns(deploy, rs, 'same'), bound(podRef('a'), node));
+      const revision = store.revision;
+      const events = store.watch({}, { fromRevision: revision });
+      const [again, boundAgain] = await store.addRelationships(owns(deploy, rs, 'same'), bound(podRef('a'), node));
+      const [inBatch] = await store.batch([{ op: 'relate', relationship: owns(deploy, rs, 'same') }]);
+      assert.equal(store.revision, revision);
+      assert.deepEqual(again, first);
+      assert.equal(again!.updatedAt, first!.updatedAt);
+      assert.equal(boundAgain!.predicate.value!.nodeName, 'node-1');
+      assert.equal((inBatch as { updatedAt: string }).updatedAt, first!.updatedAt);
+      await store.add(pod('marker'));
+      const [next] = await pull(events, 1);
+      assert.equal(next!.kind, 'resource', 'the first change after the re-adds is the marker');
+      assert.equal(next!.revision, revision + 1);
+      await events.return?.();
+      const [changed] = await store.addRelationships(owns(deploy, rs, 'other'));
+      assert.equal(store.revision, revision + 2);
+      assert.equal(changed!.createdAt, first!.createdAt);
       await store.close();
     });
 

@@ -135,6 +135,33 @@ for (const factory of factories) {
       await store.close();
     });
 
+    it('applies equal content as unchanged whatever the order of keys in labels, annotations and data', async () => {
+      const { store } = await factory.open();
+      const ref = podRef('a');
+      const created = await store.apply({
+        ref,
+        labels: { app: 'web', tier: 'front' },
+        annotations: { 'example.com/a': '1', 'example.com/b': '2' },
+        data: { spec: { replicas: 2, containers: [{ name: 'c', image: 'i' }] }, kind: 'Pod' },
+      });
+      const revision = store.revision;
+      const same = await store.apply({
+        ref,
+        labels: { tier: 'front', app: 'web' },
+        annotations: { 'example.com/b': '2', 'example.com/a': '1' },
+        data: { kind: 'Pod', spec: { containers: [{ image: 'i', name: 'c' }], replicas: 2 } },
+      });
+      assert.equal(store.revision, revision);
+      assert.equal(same.version, created.version);
+      const reordered = { ref, labels: { app: 'web', tier: 'front' }, annotations: { 'example.com/a': '1', 'example.com/b': '2' } };
+      const swapped = await store.apply({ ...reordered, data: { spec: { replicas: 2, containers: [{ name: 'i', image: 'c' }] }, kind: 'Pod' } });
+      assert.equal(swapped.version, created.version + 1, 'values that trade places are a change');
+      const arrays = await store.apply({ ...reordered, data: { spec: { replicas: 2, containers: [{ name: 'i', image: 'c' }, 1] }, kind: 'Pod' } });
+      const reversed = await store.apply({ ...reordered, data: { spec: { replicas: 2, containers: [1, { name: 'i', image: 'c' }] }, kind: 'Pod' } });
+      assert.equal(reversed.version, arrays.version + 1, 'array order is content');
+      await store.close();
+    });
+
     it('gives every change the next store-wide revision', async () => {
       const { store } = await factory.open();
       const start = store.revision;
