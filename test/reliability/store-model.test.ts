@@ -110,7 +110,8 @@ function modelStep(state: State, s: Step): { state: State; code: string | undefi
     const key = triple(s.s, s.t, s.o);
     const ev = (type: string) => next.events.push(`${++next.revision} relationship ${type} ${id(REFS[s.s]!)}>${id(REFS[s.o]!)}`);
     if (s.op === 'relate') {
-      ev(next.triples.has(key) ? 'update' : 'add');
+      // The model's predicates carry no payload: relating a stored triple again changes nothing.
+      if (!next.triples.has(key)) ev('add');
       next.triples.add(key);
     } else if (next.triples.delete(key)) ev('delete');
     else if (!s.ignore) return { state, code: 'NOT_FOUND' };
