@@ -51,6 +51,9 @@ export const API_CASES: readonly ApiCase[] = [
   { name: 'a name of ..', call: (s) => s.add({ ref: { ...ref, name: '..' } }), codes: INVALID },
   { name: 'a namespace of .', call: (s) => s.add({ ref: { ...ref, namespace: '.' } }), codes: INVALID },
   { name: 'data nested 100,000 deep', call: (s) => s.add({ ref, data: deep(100_000) }), codes: INVALID },
+  { name: 'data nested 513 deep (one past the limit)', call: (s) => s.add({ ref, data: deep(512) }), codes: INVALID },
+  { name: 'data nested 3,000 deep (JSON can write it, readers cannot serve it)', call: (s) => s.apply({ ref, data: deep(3000) }), codes: INVALID },
+  { name: 'a batch apply of data nested 3,000 deep', call: (s) => s.batch([{ op: 'apply', resource: { ref, data: deep(3000) } }]), codes: INVALID },
   { name: 'data with a cycle', call: (s) => { const d: Record<string, unknown> = {}; d.d = d; return s.add({ ref, data: d }); }, codes: INVALID },
   { name: 'labels as an array', call: (s) => s.add({ ref, labels: ['a'] as never }), codes: INVALID },
   { name: 'data as a number', call: (s) => s.add({ ref, data: 7 as never }), codes: INVALID },
@@ -76,6 +79,7 @@ export const API_CASES: readonly ApiCase[] = [
 export const HTTP_CASES: readonly HttpCase[] = [
   { name: 'malformed JSON', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: '{"name": ' },
   { name: 'JSON nested 100,000 deep', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: deepJson(100_000) },
+  { name: 'JSON nested 3,000 deep (under the parser\'s limit)', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: deepJson(3000) },
   { name: 'a body of 8 MiB', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: JSON.stringify({ name: 'b', data: { s: big(8 << 20) } }) },
   { name: 'a body that is a string', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: '"just a string"' },
   { name: 'a body that is null', method: 'PATCH', url: '/api/v1/namespaces/web/Pod/a', body: 'null' },
