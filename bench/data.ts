@@ -41,6 +41,7 @@ export function rawEntries(i: number, now: number): Array<[string, Uint8Array]> 
     createdAtMs: now,
     updatedAtMs: now,
     version: 1,
+    revision: i + 1,
   };
   const bytes = encodeRecord(record);
   const log = resourcestore.v1.ChangeEvent.encode({ kind: 1, type: 1, object: bytes, timeMs: now }).finish();

@@ -2,7 +2,7 @@
  * The snapshot file format, version 1: newline-delimited JSON, readable and diffable.
  *
  *     {"format":"resource-store-snapshot","version":1,"revision":R,"createdAt":"…"}
- *     {"resource":{"ref":…,"uid":…,"data":…,"labels":…,"annotations":…,"createdAt":…,"updatedAt":…,"version":…}}
+ *     {"resource":{"ref":…,"uid":…,"data":…,"labels":…,"annotations":…,"createdAt":…,"updatedAt":…,"version":…,"revision":…}}
  *     {"relationship":{"subject":…,"predicate":{"typeUrl":…,"valueBase64":…},"object":…,"createdAt":…,"updatedAt":…}}
  *     {"end":true,"resources":N,"relationships":M,"sha256":"…"}
  *
@@ -10,7 +10,8 @@
  * trailer whose `sha256` is the hex SHA-256 of every byte before the trailer line. Resource data
  * is the JSON object itself, or `{ "typeUrl", "valueBase64" }` under `dataAny` for a protobuf Any;
  * predicates are kept as their encoded Any, so a round trip is exact even for predicate types the
- * restoring process has not registered. Resources come in the order of their keys, each once,
+ * restoring process has not registered. A resource's `revision` (of its last change, at most R)
+ * may be absent (snapshots written before it was kept): R stands for it. Resources come in the order of their keys, each once,
  * then relationships in the order of their subject-order keys, each once, as an export writes them
  * (the restore checks this order: it is what catches a repeated line). A reader takes the file a
  * line at a time (memory follows the longest line, at most 64 MiB) and refuses a file whose
@@ -35,6 +36,8 @@ export interface SnapshotResource {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly version: number;
+  /** The revision of the resource's last change; absent in snapshots of versions before it was kept (the snapshot's revision then stands for it). */
+  readonly revision?: number;
 }
 
 /** A relationship as a snapshot line holds it. */
@@ -114,7 +117,7 @@ function parseObject(line: Buffer, index: number): Record<string, unknown> {
  */
 export async function readSnapshot(
   source: AsyncIterable<Uint8Array | string>,
-  onEntry: (entry: SnapshotEntry, line: number) => Promise<void> | void = () => undefined,
+  onEntry: (entry: SnapshotEntry, line: number, revision: number) => Promise<void> | void = () => undefined,
 ): Promise<SnapshotSummary> {
   const hash = createHash('sha256');
   let revision: number | undefined;
@@ -132,7 +135,7 @@ export async function readSnapshot(
         if (typeof entry.resource === 'object' && entry.resource !== null && !Array.isArray(entry.resource)) resources++;
         else if (typeof entry.relationship === 'object' && entry.relationship !== null && !Array.isArray(entry.relationship)) relationships++;
         else throw corrupt(`line ${index - 1} is neither a resource nor a relationship`);
-        await onEntry(entry as SnapshotEntry, index - 1);
+        await onEntry(entry as SnapshotEntry, index - 1, revision);
       }
     }
     pending = line;

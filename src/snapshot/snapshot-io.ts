@@ -59,6 +59,7 @@ export async function exportSnapshot(engine: Engine, writer: SnapshotWriter): Pr
             createdAt: new Date(r.createdAtMs).toISOString(),
             updatedAt: new Date(r.updatedAtMs).toISOString(),
             version: r.version,
+            ...(r.revision > 0 ? { revision: r.revision } : {}), // 0: written before revisions were kept
           },
         });
       }
@@ -98,11 +99,15 @@ function time(value: unknown, field: string): number {
   return ms;
 }
 
-function resourceRecord(r: SnapshotResource, line: number) {
+function resourceRecord(r: SnapshotResource, line: number, snapshotRevision: number) {
   const at = `line ${line}`;
   const ref = normalizeRef(r.ref, `${at}: ref`);
   if (typeof r.uid !== 'string' || r.uid === '') throw invalidArgument(`${at}: uid`, 'must be a non-empty string');
   if (!Number.isSafeInteger(r.version) || r.version < 1) throw invalidArgument(`${at}: version`, 'must be a positive integer');
+  const revision = r.revision ?? snapshotRevision;
+  if (!Number.isSafeInteger(revision) || revision < 1 || revision > snapshotRevision) {
+    throw invalidArgument(`${at}: revision`, `must be a positive integer no later than the snapshot's revision ${snapshotRevision}`);
+  }
   const data = r.dataAny
     ? { typeUrl: r.dataAny.typeUrl, value: new Uint8Array(Buffer.from(r.dataAny.valueBase64, 'base64')) }
     : packData(r.data ?? {}, Number.MAX_SAFE_INTEGER);
@@ -115,6 +120,7 @@ function resourceRecord(r: SnapshotResource, line: number) {
     createdAtMs: time(r.createdAt, `${at}: createdAt`),
     updatedAtMs: time(r.updatedAt, `${at}: updatedAt`),
     version: r.version,
+    revision,
   };
 }
 
@@ -143,9 +149,9 @@ type PreparedEntry =
   | { readonly kind: 'resource'; readonly key: string; readonly record: ReturnType<typeof resourceRecord> }
   | { readonly kind: 'relationship'; readonly key: string; readonly keys: [string, string, string]; readonly bytes: Uint8Array; readonly ends: [ResourceRef, ResourceRef] };
 
-function prepareEntry(entry: SnapshotEntry, line: number, predicates: PredicateRegistry): PreparedEntry {
+function prepareEntry(entry: SnapshotEntry, line: number, revision: number, predicates: PredicateRegistry): PreparedEntry {
   if ('resource' in entry) {
-    const record = resourceRecord(entry.resource, line);
+    const record = resourceRecord(entry.resource, line, revision);
     return { kind: 'resource', key: resourceKey(record.ref), record };
   }
   const r = entry.relationship;
@@ -185,7 +191,7 @@ class EntryOrder {
 /** Reads and checks every line of the source, touching nothing; resolves with what it holds. */
 export function checkSnapshot(source: SnapshotSource, predicates: PredicateRegistry): Promise<SnapshotSummary> {
   const order = new EntryOrder();
-  return readSnapshot(source(), (entry, line) => order.check(prepareEntry(entry, line, predicates), line));
+  return readSnapshot(source(), (entry, line, revision) => order.check(prepareEntry(entry, line, revision, predicates), line));
 }
 
 /** Writes prepared entries in batches bounded in entries and bytes. */
@@ -255,8 +261,8 @@ export async function restoreSnapshot(
   const order = new EntryOrder();
   let done = 0;
   // A second read: a file changed since the check fails its checksum here, and the mark stays.
-  await readSnapshot(source(), async (entry, line) => {
-    const prepared = prepareEntry(entry, line, predicates);
+  await readSnapshot(source(), async (entry, line, snapshotRevision) => {
+    const prepared = prepareEntry(entry, line, snapshotRevision, predicates);
     order.check(prepared, line);
     await writer.add(prepared);
     if (++done % BATCH === 0) options.progress?.(done, total);

@@ -44,6 +44,8 @@ export interface ResourceRecord {
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
   readonly version: number;
+  /** The store revision of the change that wrote this state. */
+  readonly revision: number;
 }
 
 function isAnyMessage(data: object): data is AnyMessage {
@@ -127,6 +129,7 @@ export function encodeRecord(record: ResourceRecord): Uint8Array {
     createdAtMs: record.createdAtMs,
     updatedAtMs: record.updatedAtMs,
     version: record.version,
+    revision: record.revision,
   }).finish();
 }
 
@@ -146,6 +149,7 @@ export function decodeRecord(bytes: Uint8Array, key?: string): ResourceRecord {
       createdAtMs: longToNumber(m.createdAtMs),
       updatedAtMs: longToNumber(m.updatedAtMs),
       version: longToNumber(m.version),
+      revision: longToNumber(m.revision),
     };
   } catch (cause) {
     const where = key === undefined ? '' : ` at ${JSON.stringify(key)}`;
@@ -204,6 +208,7 @@ export function toResource(record: ResourceRecord): Resource {
     createdAt: isoTime(record.createdAtMs),
     updatedAt: isoTime(record.updatedAtMs),
     version: record.version,
+    revision: record.revision,
   });
 }
 
@@ -232,6 +237,7 @@ function toResourceWithBytes(record: ResourceRecord): Resource {
     createdAt: isoTime(record.createdAtMs),
     updatedAt: isoTime(record.updatedAtMs),
     version: record.version,
+    revision: record.revision,
   });
   withBytes.add(resource);
   return resource;

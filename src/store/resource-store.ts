@@ -364,30 +364,38 @@ export class ResourceStore {
     }
   }
 
-  /** Runs prepared operations in order in one transaction. */
-  #execute(operations: readonly PreparedOperation[], inBatch: boolean): Promise<BatchResult[]> {
-    return this.#runner.run(
+  /**
+   * Runs prepared operations in order in one transaction. A resource's outcome is read once the
+   * transaction has committed, since the state it returns carries the revision of its change.
+   */
+  async #execute(operations: readonly PreparedOperation[], inBatch: boolean): Promise<BatchResult[]> {
+    const outcomes = await this.#runner.run(
       operations.flatMap((operation) => operation.locks),
       async (txn, now) => {
         const ctx = this.#writeContext(now);
-        const results: BatchResult[] = [];
+        const outcomes: Array<() => BatchResult> = [];
         for (const [index, operation] of operations.entries()) {
-          const run = (): Promise<BatchResult> => {
+          const run = async (): Promise<() => BatchResult> => {
             switch (operation.kind) {
               case 'resource':
                 return writeResource(txn, operation.write, ctx);
-              case 'relate':
-                return operation.run(txn, now);
-              case 'unrelate':
-                return operation.run(txn);
+              case 'relate': {
+                const relationship = await operation.run(txn, now);
+                return () => relationship;
+              }
+              case 'unrelate': {
+                const relationship = await operation.run(txn);
+                return () => relationship;
+              }
             }
           };
-          results.push(inBatch ? await atIndexAsync(index, run) : await run());
+          outcomes.push(inBatch ? await atIndexAsync(index, run) : await run());
         }
         txn.afterCommit(() => this.#commits++);
-        return results;
+        return outcomes;
       },
     );
+    return outcomes.map((outcome) => outcome());
   }
 
   #writeContext(now: number): ResourceWriteContext {
@@ -408,6 +416,7 @@ export class ResourceStore {
         else this.#cache.delete(key);
       },
       deleteRelationshipsOf: (txn, ref) => deleteRelationshipsOf(txn, ref, this.#predicates),
+      written: new Map(),
     };
   }
 

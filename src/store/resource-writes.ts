@@ -29,20 +29,41 @@ export interface PreparedWrite {
 
 /** What a resource write needs from the store around it. */
 export interface ResourceWriteContext {
-  /** The resource stored at `key` as the transaction sees it, decoded (through the read cache). */
+  /** The resource stored at `key` as committed, decoded (through the read cache). */
   load(txn: Transaction, key: string): Promise<StoredResource | undefined>;
   /** Records in the cache what a committed write left at `key`. */
   remember(key: string, entry: StoredResource | undefined): void;
   /** Deletes, in the transaction, every relationship naming `ref`. */
   deleteRelationshipsOf(txn: Transaction, ref: ResourceRef): Promise<void>;
   readonly now: number;
+  /** The states this transaction has written so far, by key (an empty map for each transaction). */
+  readonly written: Map<string, CurrentState>;
 }
+
+/** A state as committed: the resource callers get, and its stored bytes. */
+interface Committed {
+  readonly resource: Resource;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The state a write starts from: the committed one, or one an earlier write of the same
+ * transaction made, whose revision (and so its bytes) is known only once the transaction commits.
+ */
+export interface CurrentState {
+  readonly record: Omit<ResourceRecord, 'revision'>;
+  /** The state as committed; for a state of this transaction, call it only from a revisioned change. */
+  readonly committed: () => Committed;
+}
+
+/** What a resource write gives its caller once the transaction has committed. */
+export type WriteOutcome = () => Resource;
 
 function conflict(ref: ResourceRef, message: string): StoreError {
   return new StoreError('CONFLICT', `${formatRef(ref)}: ${message}`);
 }
 
-function checkPreconditions(write: PreparedWrite, current: ResourceRecord): void {
+function checkPreconditions(write: PreparedWrite, current: CurrentState['record']): void {
   if (write.version !== undefined && write.version !== current.version) {
     throw conflict(write.ref, `expected version ${write.version}, stored version is ${current.version}`);
   }
@@ -51,38 +72,59 @@ function checkPreconditions(write: PreparedWrite, current: ResourceRecord): void
   }
 }
 
-function store(txn: Transaction, ctx: ResourceWriteContext, key: string, record: ResourceRecord, current: StoredResource | undefined): Resource {
-  const bytes = encodeRecord(record);
-  const resource = toResource(record);
-  txn.put(key, bytes);
-  txn.change(
-    current
-      ? { kind: 'resource', type: 'update', object: resource, bytes, previous: toResource(current.record), previousBytes: current.bytes }
-      : { kind: 'resource', type: 'add', object: resource, bytes },
-  );
-  // The cache keeps the record decoded from the bytes: its data is a view of them, not a second copy.
-  txn.afterCommit(() => ctx.remember(key, { record: decodeRecord(bytes, key), bytes }));
-  return resource;
+/** The state at `key` as this transaction sees it. */
+async function currentState(txn: Transaction, key: string, ctx: ResourceWriteContext): Promise<CurrentState | undefined> {
+  const own = ctx.written.get(key);
+  if (own) return own;
+  const stored = await ctx.load(txn, key);
+  if (!stored) return undefined;
+  let committed: Committed | undefined;
+  return { record: stored.record, committed: () => (committed ??= { resource: toResource(stored.record), bytes: stored.bytes }) };
 }
 
 /**
- * Runs `write` in `txn` and returns what the caller gets back: the new state, or the last state
- * for a delete. Throws NOT_FOUND, ALREADY_EXISTS or CONFLICT when it cannot apply.
+ * Buffers a new state of the resource at `key`. The record carries the revision of its change,
+ * which the engine assigns as it commits, so it is encoded then.
  */
-export async function writeResource(txn: Transaction, write: PreparedWrite, ctx: ResourceWriteContext): Promise<Resource> {
+function store(txn: Transaction, ctx: ResourceWriteContext, key: string, state: Omit<ResourceRecord, 'revision'>, current: CurrentState | undefined): WriteOutcome {
+  let written: Committed | undefined;
+  txn.changeAt((revision) => {
+    const record = { ...state, revision };
+    const bytes = encodeRecord(record);
+    const resource = toResource(record);
+    written = { resource, bytes };
+    if (!current) return { change: { kind: 'resource', type: 'add', object: resource, bytes }, value: bytes };
+    const previous = current.committed();
+    return { change: { kind: 'resource', type: 'update', object: resource, bytes, previous: previous.resource, previousBytes: previous.bytes }, value: bytes };
+  }, key);
+  ctx.written.set(key, { record: state, committed: () => written! });
+  // The cache keeps the record decoded from the bytes: its data is a view of them, not a second copy.
+  txn.afterCommit(() => ctx.remember(key, { record: decodeRecord(written!.bytes, key), bytes: written!.bytes }));
+  return () => written!.resource;
+}
+
+/**
+ * Runs `write` in `txn` and returns what the caller gets back once it has committed: the new
+ * state, or the last state for a delete. Throws NOT_FOUND, ALREADY_EXISTS or CONFLICT when it
+ * cannot apply.
+ */
+export async function writeResource(txn: Transaction, write: PreparedWrite, ctx: ResourceWriteContext): Promise<WriteOutcome> {
   const { ref, key } = write;
-  const current = await ctx.load(txn, key);
+  const current = await currentState(txn, key, ctx);
   if (write.op === 'delete') {
     if (!current) throw new StoreError('NOT_FOUND', `${formatRef(ref)} not found`);
     checkPreconditions(write, current.record);
-    const last = toResource(current.record);
     txn.del(key);
+    ctx.written.delete(key);
     for (const entry of indexEntries(ref, current.record.labels)) txn.del(entry);
     txn.count(typeCounterName(ref), -1);
-    txn.change({ kind: 'resource', type: 'delete', object: last, bytes: current.bytes });
+    txn.changeAt(() => {
+      const last = current.committed();
+      return { change: { kind: 'resource', type: 'delete', object: last.resource, bytes: last.bytes } };
+    });
     txn.afterCommit(() => ctx.remember(key, undefined));
     await ctx.deleteRelationshipsOf(txn, ref);
-    return last;
+    return () => current.committed().resource;
   }
   const content = write.content!;
   if (!current) {
@@ -99,7 +141,7 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
   if (write.op === 'add') throw new StoreError('ALREADY_EXISTS', `${formatRef(ref)} already exists`);
   const stored = current.record;
   checkPreconditions(write, stored);
-  if (write.op === 'apply' && sameContent(content, stored)) return toResource(stored);
+  if (write.op === 'apply' && sameContent(content, stored)) return () => current.committed().resource;
   const labelChanges = labelIndexChanges(ref, stored.labels, content.labels);
   for (const entry of labelChanges.dels) txn.del(entry);
   for (const entry of labelChanges.puts) txn.put(entry, INDEX_VALUE);

@@ -11,12 +11,23 @@
  */
 import type { Change } from '../events/change.js';
 import type { EngineWrite } from './engine.js';
-import { prefixRange } from './key-codec.js';
+import { StoreError } from './errors.js';
+import { formatKey, prefixRange } from './key-codec.js';
 
 /** Reads one key of the committed state. */
 export type KeyReader = (key: string) => Promise<Uint8Array | undefined>;
 /** Lists the committed keys of a range, in chunks. */
 export type KeyScanner = (range: { gte: string; lt: string }) => AsyncIterable<readonly string[]>;
+
+/**
+ * A change whose stored state depends on the revision it takes (a resource records the revision
+ * of its last change): given that revision as the write commits, the change, and the value of the
+ * key it writes, if any.
+ */
+export type RevisionedChange = (revision: number) => { readonly change: Change; readonly value?: Uint8Array };
+
+/** In the buffered writes: the key's value is made as the write commits, by its last revisioned change. */
+const AT_COMMIT: unique symbol = Symbol('made at commit');
 
 /** What becomes of a transaction's changes: change-log entries in its batch, and events after it. */
 export interface ChangeHandler {
@@ -31,10 +42,10 @@ export class Transaction {
   readonly #scan: KeyScanner;
   readonly #reads = new Map<string, Uint8Array | undefined>();
   readonly #readAt: number | undefined;
-  readonly #writes = new Map<string, Uint8Array | undefined>();
+  readonly #writes = new Map<string, Uint8Array | undefined | typeof AT_COMMIT>();
   readonly #counters = new Map<string, number>();
   readonly #afterCommit: Array<() => void> = [];
-  readonly #changes: Change[] = [];
+  readonly #changes: Array<Change | { readonly key: string | undefined; readonly late: RevisionedChange }> = [];
 
   /** `readAt` is the engine's `commits` as the transaction starts (its reads are no older). */
   constructor(read: KeyReader, scan: KeyScanner, readAt?: number) {
@@ -45,7 +56,11 @@ export class Transaction {
 
   /** The value of `key` as this transaction sees it; a first read of committed state becomes a precondition. */
   async get(key: string): Promise<Uint8Array | undefined> {
-    if (this.#writes.has(key)) return this.#writes.get(key);
+    if (this.#writes.has(key)) {
+      const value = this.#writes.get(key);
+      if (value === AT_COMMIT) throw new StoreError('INTERNAL', `${formatKey(key)} was written at a revision not yet known: the writer must read its own state`);
+      return value;
+    }
     if (this.#reads.has(key)) return this.#reads.get(key);
     const value = await this.#read(key);
     this.#reads.set(key, value);
@@ -68,6 +83,17 @@ export class Transaction {
   /** Records one change: the transaction takes one more store revision, and logs and publishes it. */
   change(change: Change): void {
     this.#changes.push(change);
+  }
+
+  /**
+   * Records one change whose stored state depends on the revision it takes: `late` runs once, as
+   * the write commits, in the order of the changes. With `key`, the value it makes is written to
+   * `key` (unless a later write of the transaction replaces or deletes it); until then the key
+   * cannot be read through the transaction, so its writer keeps the state it wrote.
+   */
+  changeAt(late: RevisionedChange, key?: string): void {
+    this.#changes.push({ key, late });
+    if (key !== undefined) this.#writes.set(key, AT_COMMIT);
   }
 
   /** Runs `hook` synchronously once the transaction has committed, in commit order. */
@@ -98,19 +124,35 @@ export class Transaction {
   toEngineWrite(handler: ChangeHandler, now: number): EngineWrite {
     const puts: Array<[string, Uint8Array]> = [];
     const dels: string[] = [];
+    const madeAtCommit = new Set<string>();
     for (const [key, value] of this.#writes) {
       if (value === undefined) dels.push(key);
+      else if (value === AT_COMMIT) madeAtCommit.add(key);
       else puts.push([key, value]);
     }
     const hooks = this.#afterCommit;
-    const changes = this.#changes;
+    const pending = this.#changes;
+    let changes: readonly Change[] = [];
+    /** The changes at their revisions, the values made for their keys, and the log entries. */
+    const atRevision = (first: number): Array<[string, Uint8Array]> => {
+      const made = new Map<string, Uint8Array>();
+      changes = pending.map((entry, i) => {
+        if (!('late' in entry)) return entry;
+        const { change, value } = entry.late(first + i);
+        if (entry.key !== undefined && value !== undefined) made.set(entry.key, value);
+        return change;
+      });
+      const late: Array<[string, Uint8Array]> = [];
+      for (const key of madeAtCommit) late.push([key, made.get(key)!]);
+      return [...late, ...handler.logEntries(changes, first, now)];
+    };
     return {
       checks: [...this.#reads].map(([key, value]) => ({ key, value, ...(this.#readAt === undefined ? {} : { readAt: this.#readAt }) })),
       puts,
       dels,
       counters: [...this.#counters].filter(([, delta]) => delta !== 0),
-      changes: changes.length,
-      ...(changes.length > 0 ? { atRevision: (first: number) => handler.logEntries(changes, first, now) } : {}),
+      changes: pending.length,
+      ...(pending.length > 0 ? { atRevision } : {}),
       onCommit: (result) => {
         for (const hook of hooks) hook();
         if (changes.length > 0) handler.committed(changes, result.firstRevision);

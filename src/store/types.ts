@@ -73,6 +73,12 @@ export interface Resource {
   readonly updatedAt: string;
   /** 1 on add, +1 on each update. */
   readonly version: number;
+  /**
+   * The store revision of the change that wrote this state (what Kubernetes calls the object's
+   * `resourceVersion`): a list's revision is never below any of its items', and a watch from a
+   * resource's revision delivers every later change to it.
+   */
+  readonly revision: number;
 }
 
 /** Preconditions for `delete`. */

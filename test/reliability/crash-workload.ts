@@ -99,10 +99,13 @@ export function applyOp(model: WriterModel, op: Op): void {
       model.changes++;
       dropRelationshipsOf(model, op.name);
       return;
-    case 'relate':
-      model.relationships.add(`${op.from}>${op.to}`);
-      model.changes++;
+    case 'relate': {
+      // The payload follows from the triple: relating a stored triple again changes nothing.
+      const triple = `${op.from}>${op.to}`;
+      if (!model.relationships.has(triple)) model.changes++;
+      model.relationships.add(triple);
       return;
+    }
     case 'unrelate':
       model.relationships.delete(`${op.from}>${op.to}`);
       model.changes++;
