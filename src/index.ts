@@ -34,6 +34,8 @@ export type {
   WatchOptions,
 } from './events/types.js';
 export type { RetentionOptions } from './events/change-log.js';
+export type { VerifyReport, Finding } from './integrity/verify.js';
+export type { StoreStats } from './integrity/stats.js';
 export type { WatchIterator } from './events/event-streams.js';
 export { parseLabelSelector, matchesSelector } from './indices/label-selector.js';
 export type { LabelSelector, Requirement, SetRequirement } from './indices/label-selector.js';

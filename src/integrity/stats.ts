@@ -6,7 +6,7 @@
 import { LOG_START_KEY } from '../events/change-log.js';
 import { NAMESPACE_SECTION } from '../indices/index-keys.js';
 import { SPO } from '../relations/relation-keys.js';
-import type { Engine } from '../store/engine.js';
+import type { EngineReader } from '../store/engine-reader.js';
 import { decodeKey, encodeKey, prefixRange } from '../store/key-codec.js';
 import { decodeNumber } from '../store/number-codec.js';
 import { typeOfCounter } from '../store/resource-keys.js';
@@ -22,7 +22,7 @@ export interface StoreStats {
   readonly storageBytes: number;
 }
 
-export async function storeStats(engine: Engine): Promise<StoreStats> {
+export async function storeStats(engine: EngineReader): Promise<StoreStats> {
   const byType: Record<string, number> = {};
   let resources = 0;
   for (const [name, count] of engine.counters()) {

@@ -10,7 +10,7 @@ import { resourcestore } from '../gen/schema.js';
 import { LOG_START_KEY, logKey } from '../events/change-log.js';
 import { LABEL_SECTION, NAMESPACE_SECTION, indexEntries, namespaceIndexKey, refOfIndexKey, labelIndexKey } from '../indices/index-keys.js';
 import { endCountKey, OSP, POS, SPO, tripleKeys, tripleOfKey } from '../relations/relation-keys.js';
-import type { Engine } from '../store/engine.js';
+import type { EngineReader } from '../store/engine-reader.js';
 import { decodeKey, encodeKey, formatKey, prefixRange } from '../store/key-codec.js';
 import { decodeNumber } from '../store/number-codec.js';
 import { decodeRecord, type ResourceRecord } from '../store/resource-codec.js';
@@ -37,7 +37,7 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
 }
 
 /** Runs every check. */
-export async function verifyIntegrity(engine: Engine): Promise<VerifyReport> {
+export async function verifyIntegrity(engine: EngineReader): Promise<VerifyReport> {
   const findings: Finding[] = [];
   const find = (problem: string, key: string): void => void findings.push({ problem, key: formatKey(key) });
   let resources = 0;

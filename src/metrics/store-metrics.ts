@@ -30,7 +30,9 @@ export type Operation =
   | 'getRelationships'
   | 'traverse'
   | 'compact'
-  | 'exportSnapshot';
+  | 'exportSnapshot'
+  | 'verify'
+  | 'stats';
 
 /** Where the event and change-log metrics are read from. */
 export interface EventSources {

@@ -91,6 +91,8 @@ export interface Engine {
   counter(key: string): number;
   /** Every counter, as of the last commit. */
   counters(): ReadonlyMap<string, number>;
+  /** Every counter, as of a snapshot. */
+  countersAt(snapshot: EngineSnapshot): Promise<ReadonlyMap<string, number>>;
   /** Bytes the data takes: on disk, the files' sizes; in memory, keys and values. */
   storageBytes(): Promise<number>;
   /** Waits for queued writes, then closes. */

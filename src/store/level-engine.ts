@@ -186,12 +186,7 @@ class LevelEngine implements Engine {
   /** Reads the revision and the counters: a handful of keys, never a scan of the data. */
   async load(): Promise<void> {
     this.#revision = decodeNumber(this.#db.getSync(REVISION_KEY), 'the store revision');
-    for await (const chunk of this.scan(prefixRange(encodeKey(COUNTER_SECTION)))) {
-      for (const [key, value] of chunk) {
-        const name = decodeKey(key).fields[0] ?? '';
-        this.#counters.set(name, decodeNumber(value, `counter ${name}`));
-      }
-    }
+    for (const [name, value] of await this.#readCounters()) this.#counters.set(name, value);
   }
 
   get revision(): number {
@@ -268,6 +263,21 @@ class LevelEngine implements Engine {
 
   counters(): ReadonlyMap<string, number> {
     return this.#counters;
+  }
+
+  async countersAt(snapshot: EngineSnapshot): Promise<ReadonlyMap<string, number>> {
+    return this.#readCounters(snapshot);
+  }
+
+  async #readCounters(snapshot?: EngineSnapshot): Promise<Map<string, number>> {
+    const counters = new Map<string, number>();
+    for await (const chunk of this.scan({ ...prefixRange(encodeKey(COUNTER_SECTION)), ...(snapshot === undefined ? {} : { snapshot }) })) {
+      for (const [key, value] of chunk) {
+        const name = decodeKey(key).fields[0] ?? '';
+        counters.set(name, decodeNumber(value, `counter ${name}`));
+      }
+    }
+    return counters;
   }
 
   commit(write: EngineWrite): Promise<CommitResult> {

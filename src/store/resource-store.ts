@@ -25,6 +25,9 @@ import { RelationshipApi } from '../relations/relationship-api.js';
 import { addRelationship, deleteRelationship, deleteRelationshipsOf } from '../relations/relation-writes.js';
 import type { Graph, Relationship, RelationshipInput, RelationshipPage, RelationshipQuery, TraverseOptions } from '../relations/types.js';
 import type { Engine } from './engine.js';
+import { readerAt, type EngineReader } from './engine-reader.js';
+import { storeStats, type StoreStats } from '../integrity/stats.js';
+import { verifyIntegrity, type VerifyReport } from '../integrity/verify.js';
 import { StoreError, invalidArgument } from './errors.js';
 import { readPage } from './paged-scan.js';
 import { ReadCache, type CacheOptions, type StoredResource } from './read-cache.js';
@@ -296,6 +299,28 @@ export class ResourceStore {
    */
   exportSnapshot(write: (text: string) => Promise<void> | void): Promise<{ revision: number; resources: number; relationships: number }> {
     return this.#run('exportSnapshot', () => exportSnapshot(this.#engine, new SnapshotWriter(write)));
+  }
+
+  /**
+   * Checks, as of one snapshot (so writers may run), that data, indices, relationships, counters
+   * and the change log agree: what `resource-store verify` reports, for a store in use.
+   */
+  verify(): Promise<VerifyReport> {
+    return this.#run('verify', () => this.#atSnapshot(verifyIntegrity));
+  }
+
+  /** Counts by type and namespace, relationships, change-log size and bytes, as of one snapshot: what `resource-store stats` reports. */
+  stats(): Promise<StoreStats> {
+    return this.#run('stats', () => this.#atSnapshot(storeStats));
+  }
+
+  async #atSnapshot<T>(read: (reader: EngineReader) => Promise<T>): Promise<T> {
+    const snapshot = this.#engine.snapshot();
+    try {
+      return await read(await readerAt(this.#engine, snapshot));
+    } finally {
+      await snapshot.close();
+    }
   }
 
   /** Compacts the change log to its retention now (it also runs in the background); resolves to the entries removed. */

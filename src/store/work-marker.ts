@@ -39,7 +39,7 @@ export function markerPut(work: MarkedWork): readonly [string, Uint8Array] {
 export const MARKER_DELS: readonly string[] = [WORK_MARKER_KEY, LEGACY_RESTORE_MARKER_KEY];
 
 /** The work the directory is marked with, or undefined when none is under way. */
-export async function markedWork(engine: Engine): Promise<MarkedWork | undefined> {
+export async function markedWork(engine: Pick<Engine, 'getMany'>): Promise<MarkedWork | undefined> {
   const [bytes, legacy] = await engine.getMany([WORK_MARKER_KEY, LEGACY_RESTORE_MARKER_KEY]);
   if (bytes === undefined) return legacy === undefined ? undefined : 'restore';
   const text = new TextDecoder().decode(bytes);

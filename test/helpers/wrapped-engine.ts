@@ -65,6 +65,9 @@ export class WrappedEngine implements Engine {
   counters() {
     return this.#inner.counters();
   }
+  countersAt(snapshot: EngineSnapshot) {
+    return this.#inner.countersAt(snapshot);
+  }
   storageBytes() {
     return this.#inner.storageBytes();
   }
