@@ -13,7 +13,7 @@ import cliProgress from 'cli-progress';
 import { importFiles, storeTarget, type ImportSummary, type ImportTarget } from '../import/importer.js';
 import { storeStats, type StoreStats } from '../integrity/stats.js';
 import { repairIndices } from '../integrity/repair.js';
-import { verifyIntegrity } from '../integrity/verify.js';
+import { verifyIntegrity, type VerifyReport } from '../integrity/verify.js';
 import { checkNoUnfinishedWork, type MarkedWork } from '../store/work-marker.js';
 import { PredicateRegistry } from '../relations/predicates.js';
 import { readSnapshot } from '../snapshot/snapshot-format.js';
@@ -178,8 +178,11 @@ export async function restoreCommand(snapshotFile: string, options: { data: stri
   }
 }
 
-export async function verifyCommand(options: { data: string; json?: boolean; repair?: boolean }): Promise<number> {
-  const whenLocked = 'stop it to verify (or repair) the directory; a store in use cannot be checked key by key';
+export async function verifyCommand(options: { data: string; json?: boolean; repair?: boolean; server?: string; tokenFile?: string }): Promise<number> {
+  if (options.repair && options.server !== undefined) {
+    throw new StoreError('INVALID_ARGUMENT', '--repair rewrites the directory: stop the server and repair its --data', { field: '--repair' });
+  }
+  const whenLocked = options.repair ? 'stop it to repair the directory' : 'ask the server instead: resource-store verify --server URL';
   if (options.repair) {
     const repaired = await withEngine(options.data, { sync: true, finishes: 'repair', whenLocked }, repairIndices);
     if (!options.json) {
@@ -187,7 +190,10 @@ export async function verifyCommand(options: { data: string; json?: boolean; rep
       for (const key of repaired.undecodable) out(`  ${key}: cannot be decoded; left in place`);
     }
   }
-  const report = await withEngine(options.data, { whenLocked }, verifyIntegrity);
+  const report =
+    options.server === undefined
+      ? await withEngine(options.data, { whenLocked }, verifyIntegrity)
+      : ((await (await serverFetch(options.server, '/verify', readToken(options.tokenFile))).json()) as VerifyReport);
   if (options.json) out(JSON.stringify(report));
   else {
     out(`checked ${report.resources} resources, ${report.indexEntries} index entries, ${report.relationships} relationships, ${report.logEntries} change-log entries`);
@@ -197,53 +203,11 @@ export async function verifyCommand(options: { data: string; json?: boolean; rep
   return report.findings.length === 0 ? 0 : 1;
 }
 
-/** A Prometheus text exposition's samples of `name`, with their labels. */
-function samples(text: string, name: string): Array<{ labels: Record<string, string>; value: number }> {
-  const found: Array<{ labels: Record<string, string>; value: number }> = [];
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!;
-    found.push({ labels, value: Number(match[3]) });
-  }
-  return found;
-}
-
-/**
- * The stats of a running server, from routes it has: counts by type and namespace and the
- * relationships from its snapshot stream (a line at a time), the change log and bytes from /metrics.
- */
-async function serverStats(server: string, token: string | undefined): Promise<StoreStats> {
-  const metrics = await (await serverFetch(server, '/metrics', token)).text();
-  const byType: Record<string, number> = {};
-  const byNamespace: Record<string, number> = {};
-  const snapshot = await serverFetch(server, '/snapshot', token);
-  const summary = await readSnapshot(snapshot.body!, (entry) => {
-    if (!('resource' in entry)) return;
-    const { group, version, kind, namespace } = entry.resource.ref;
-    const type = `${group === '' ? '' : `${group}/`}${version}/${kind}`;
-    byType[type] = (byType[type] ?? 0) + 1;
-    byNamespace[namespace] = (byNamespace[namespace] ?? 0) + 1;
-  });
-  const metric = (name: string): number => samples(metrics, name)[0]?.value ?? 0;
-  return {
-    revision: summary.revision,
-    resources: summary.resources,
-    byType,
-    byNamespace,
-    relationships: summary.relationships,
-    logEntries: metric('resourcestore_log_entries'),
-    logFirstRevision: metric('resourcestore_log_first_revision'),
-    storageBytes: metric('resourcestore_storage_bytes'),
-  };
-}
-
 export async function statsCommand(options: { data: string; json?: boolean; server?: string; tokenFile?: string }): Promise<number> {
   const stats =
     options.server === undefined
       ? await withEngine(options.data, { whenLocked: 'ask the server instead: resource-store stats --server URL' }, storeStats)
-      : await serverStats(options.server, readToken(options.tokenFile));
+      : ((await (await serverFetch(options.server, '/stats', readToken(options.tokenFile))).json()) as StoreStats);
   if (options.json) {
     out(JSON.stringify(stats));
     return 0;

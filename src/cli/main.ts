@@ -30,6 +30,7 @@ program
   .option('--port <port>', 'port to listen on (0: any free port)', '8080')
   .option('--token-file <file>', 'require this bearer token (or set RESOURCE_STORE_TOKEN)')
   .option('--log', 'log every request')
+  .option('--allow-host <host>', 'also answer to this Host name (repeatable, or comma-separated; * for any, behind a proxy)', (value: string, previous: string[]) => [...previous, value], [] as string[])
   .action((options) => serve(options));
 
 program
@@ -64,6 +65,8 @@ program
   .description('check that data, indices, relationships, counters and the change log agree; exit 1 on any finding')
   .option(...DATA)
   .option('--repair', 'first rebuild indices, relationship orders and counts from the data')
+  .option('--server <url>', 'ask a running server (which checks as of one snapshot) instead of a data directory')
+  .option('--token-file <file>', 'bearer token for the server (or set RESOURCE_STORE_TOKEN)')
   .option('--json', 'print the report as JSON')
   .action(async (options) => void (process.exitCode = await verifyCommand(options)));
 

@@ -2,7 +2,8 @@
  * `serve`: opens the store (on disk in `--data`, or in memory) and serves it over HTTP until
  * SIGINT or SIGTERM, then stops accepting, ends the event streams, lets requests in flight finish,
  * closes the store and exits 0. It listens on 127.0.0.1 unless told otherwise, and refuses to
- * listen on any other address without a bearer token.
+ * listen on any other address without a bearer token. It answers to the Host names `localhost`,
+ * IP addresses, its `--host`, and those given with `--allow-host` (see server/allowed-hosts.ts).
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -16,6 +17,14 @@ export interface ServeOptions {
   readonly port: string;
   readonly tokenFile?: string;
   readonly log?: boolean;
+  /** More Host names to answer to, each comma-separated list as given (`--allow-host`, repeatable). */
+  readonly allowHost?: string | readonly string[];
+}
+
+/** The Host names `serve` answers to besides localhost and IP addresses: its `--host`, and every `--allow-host`. */
+export function allowedHostsOf(options: Pick<ServeOptions, 'host' | 'allowHost'>): string[] {
+  const given = options.allowHost === undefined ? [] : typeof options.allowHost === 'string' ? [options.allowHost] : options.allowHost;
+  return [options.host, ...given.flatMap((list) => list.split(','))].map((name) => name.trim()).filter((name) => name !== '');
 }
 
 /** The token from `--token-file`, else from RESOURCE_STORE_TOKEN; undefined when neither is set. */
@@ -47,7 +56,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${options.port}`);
   const store = await openStore(options.memory ? {} : { path: options.data });
-  const server = buildServer({ store, ...(token === undefined ? {} : { token }), logger: options.log ?? false });
+  const server = buildServer({ store, ...(token === undefined ? {} : { token }), allowedHosts: allowedHostsOf(options), logger: options.log ?? false });
   try {
     await server.app.listen({ host: options.host, port });
   } catch (err) {

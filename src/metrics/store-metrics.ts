@@ -1,8 +1,10 @@
 /**
  * The store's Prometheus metrics, on a registry the caller passes (a private one otherwise;
  * never prom-client's global registry):
- * - `resourcestore_resources_total{group,version,kind}`: from the engine's persisted per-type
- *   counters, so it is right straight after a reopen, without a scan;
+ * - `resourcestore_resources{group,version,kind}`: from the engine's persisted per-type counters,
+ *   so it is right straight after a reopen, without a scan; the same series under its first name,
+ *   `resourcestore_resources_total`, stays for existing readers (dashboards, the CLI's progress),
+ *   typed `untyped`: a gauge may not end in `_total` (promtool), and it is no counter;
  * - `resourcestore_storage_bytes`: the engine's data size (files on disk, or bytes in memory);
  * - `resourcestore_operation_duration_seconds{operation}`: a histogram per public operation;
  * - `resourcestore_cache_hits_total` and `resourcestore_cache_misses_total`: the read cache;
@@ -52,19 +54,25 @@ export class StoreMetrics {
   constructor(engine: Engine, events: EventSources, registry: Registry = new Registry()) {
     this.registry = registry;
     const registers = [registry];
-    new Gauge({
-      name: 'resourcestore_resources_total',
-      help: 'Resources stored, by group, version and kind.',
-      labelNames: ['group', 'version', 'kind'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [name, count] of engine.counters()) {
-          const type = typeOfCounter(name);
-          if (type) this.set(type, count);
-        }
-      },
-    });
+    const countByType = function (this: Gauge<'group' | 'version' | 'kind'>): void {
+      this.reset();
+      for (const [name, count] of engine.counters()) {
+        const type = typeOfCounter(name);
+        if (type) this.set(type, count);
+      }
+    };
+    new Gauge({ name: 'resourcestore_resources', help: 'Resources stored, by group, version and kind.', labelNames: ['group', 'version', 'kind'], registers, collect: countByType });
+    // prom-client has no untyped metric: a gauge whose exposition says `untyped`.
+    Object.assign(
+      new Gauge({
+        name: 'resourcestore_resources_total',
+        help: 'Resources stored, by group, version and kind: the first name of resourcestore_resources, kept for existing readers.',
+        labelNames: ['group', 'version', 'kind'],
+        registers,
+        collect: countByType,
+      }),
+      { type: 'untyped' },
+    );
     new Gauge({
       name: 'resourcestore_storage_bytes',
       help: 'Bytes the stored data takes: the data files on disk, or keys and values in memory.',

@@ -1,7 +1,11 @@
 /**
  * How errors become HTTP answers: every StoreError code has one status, and the body is always
  * `{ code, message }`. Fastify's own errors (malformed JSON, a body over the limit, a wrong
- * content type) become 4xx with the store's codes, so a bad request never gets a 5xx.
+ * content type) become 4xx with the store's codes, so a bad request never gets a 5xx. An answer
+ * given before the request's body has arrived (a body over the limit, a wrong content type) keeps
+ * the connection open while the rest of the body is read and discarded, so that every client,
+ * including one that reads its answer only after sending everything, reads it: closing at once
+ * would reset the connection under a client still sending.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreError, type ErrorCode } from '../store/errors.js';
@@ -43,6 +47,9 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
   }
   const status = (err as FastifyError).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Fastify asks to close, as the client may still be sending; Node reads and discards the rest of
+    // the body after the answer instead, and the client finishes sending and reads the answer.
+    if (!request.raw.complete) reply.removeHeader('connection');
     // Fastify's own 4xx (bad JSON 400, body too large 413, unsupported media type 415) keep their status.
     void reply.status(status).send(errorBody(fromFastify(err as FastifyError)));
     return;

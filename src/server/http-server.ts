@@ -1,17 +1,21 @@
 /**
  * The HTTP server over a store (fastify, JSON in and out): resource, relationship, graph and
- * watch routes, `/snapshot` (an export, streamed), `/metrics` (the store's registry with the
- * process's default metrics), `/healthz`
- * and `/readyz`, an optional bearer token on every route but the health checks, and a shutdown
- * that stops accepting, ends event streams, lets requests in flight finish, and closes the store.
+ * watch routes, `/snapshot`, `/verify` and `/stats` (maintenance-routes.ts), `/metrics` (the store's registry with the
+ * process's default metrics, less three sums promtool rejects), `/healthz` and `/readyz`. Before
+ * any route: the Host check (only the server's own names, see allowed-hosts.ts), the query string
+ * (each parameter once), and an optional bearer token on every route but the health checks.
+ * Shutdown stops accepting, ends event streams at once and cleanly, lets requests in flight
+ * finish, and closes the store.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { once } from 'node:events';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { StoreError } from '../store/errors.js';
 import type { ResourceStore } from '../store/resource-store.js';
+import { hostChecker } from './allowed-hosts.js';
 import { errorBody, handleError, STATUS_OF } from './http-errors.js';
+import { checkQuery } from './query-params.js';
+import { registerMaintenanceRoutes } from './maintenance-routes.js';
 import { registerRelationshipRoutes } from './relationship-routes.js';
 import { registerResourceRoutes } from './resource-routes.js';
 
@@ -24,6 +28,14 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** Events held per watch client whose socket is full. Default 10,000. */
   readonly watchBufferSize?: number;
+  /** Bytes of events held per watch client whose socket is full. Default 16 MiB. */
+  readonly watchBufferBytes?: number;
+  /**
+   * Host names the server answers to, besides `localhost` and IP addresses (any port); `*` for any
+   * name (behind a proxy that checks it). A request with another Host gets 403 FORBIDDEN, so a page
+   * cannot reach the server by DNS rebinding. Default none.
+   */
+  readonly allowedHosts?: readonly string[];
   /** Log requests (pino, to stdout). Default false. */
   readonly logger?: boolean;
 }
@@ -55,6 +67,9 @@ export function buildServer(options: ServerOptions): StoreServer {
   });
   const processMetrics = new Registry();
   collectDefaultMetrics({ register: processMetrics });
+  // Gauges whose names break the rule that only counters end in `_total` (promtool); each is the
+  // sum of a series prom-client also exposes by type (`nodejs_active_handles{type}`, ...).
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) processMetrics.removeSingleMetric(name);
   const metrics = Registry.merge([store.metrics, processMetrics]);
   const streams = new Set<() => void>();
   let ready = true;
@@ -64,6 +79,14 @@ export function buildServer(options: ServerOptions): StoreServer {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
+  const allowedHost = hostChecker(options.allowedHosts);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!allowedHost(request.headers.host)) {
+      const err = new StoreError('FORBIDDEN', `this server does not answer to the host ${JSON.stringify((request.headers.host ?? '').slice(0, 100))}`);
+      return reply.status(STATUS_OF.FORBIDDEN).send(errorBody(err));
+    }
+  });
+  app.addHook('onRequest', async (request) => checkQuery(request.query));
   app.addHook('onRequest', async (request, reply) => {
     // A `.` or `..` segment, however encoded, would name another path than the one sent.
     const path = (request.raw.url ?? '').split('?')[0]!;
@@ -91,17 +114,13 @@ export function buildServer(options: ServerOptions): StoreServer {
     ready ? { status: 'ready', revision: store.revision } : reply.status(503).send({ code: 'CLOSED', message: 'shutting down' }),
   );
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
-  app.get('/snapshot', async (_request, reply) => {
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-    try {
-      await store.exportSnapshot((text) => (res.write(text) ? undefined : once(res, 'drain').then(() => undefined)));
-    } finally {
-      res.end();
-    }
+  registerMaintenanceRoutes(app, store);
+  registerResourceRoutes(app, store, {
+    bufferSize: options.watchBufferSize ?? 10_000,
+    bufferBytes: options.watchBufferBytes ?? 16 * 1024 * 1024,
+    heartbeatMs: 15_000,
+    open: streams,
   });
-  registerResourceRoutes(app, store, { bufferSize: options.watchBufferSize ?? 10_000, heartbeatMs: 15_000, open: streams });
   registerRelationshipRoutes(app, store);
 
   let stopping: Promise<void> | undefined;
@@ -113,8 +132,9 @@ export function buildServer(options: ServerOptions): StoreServer {
         const closing = app.close();
         for (const end of [...streams]) end();
         // A client that stopped reading cannot take the end of its stream; do not wait for it forever.
-        setTimeout(() => app.server.closeAllConnections(), 5000).unref();
+        const cut = setTimeout(() => app.server.closeAllConnections(), 5000).unref();
         await closing;
+        clearTimeout(cut);
         await store.close();
       })();
       return stopping;

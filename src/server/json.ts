@@ -3,7 +3,9 @@
  * JSON data travels as it is; protobuf Any data goes out as `{ typeUrl, valueBase64 }`. A body
  * may be the store's own shape (`{ data, labels, annotations, uid?, version? }`) or a whole
  * Kubernetes manifest (`{ apiVersion, kind, metadata, ... }`), whose metadata gives the labels,
- * annotations and uid and which is stored whole as the data, as the importer does.
+ * annotations and uid and which is stored whole as the data, as the importer does. A manifest
+ * must agree with the path it is sent to, as Kubernetes requires: its `kind` is the path's, and
+ * its `apiVersion`, `metadata.namespace` and `metadata.name`, when given, are the path's too.
  */
 import type { StoreEvent } from '../events/types.js';
 import { invalidArgument } from '../store/errors.js';
@@ -27,6 +29,22 @@ export function eventJson(event: StoreEvent): unknown {
   return { ...event, resource: resourceJson(event.resource), ...(event.previous ? { previous: resourceJson(event.previous) } : {}) };
 }
 
+const quoted = (value: unknown): string => JSON.stringify(value)?.slice(0, 100) ?? String(value);
+
+/** Throws INVALID_ARGUMENT when a manifest's type, namespace or name is not the one its path names. */
+function checkManifestAgrees(ref: ResourceRef, apiVersion: unknown, kind: unknown, namespace: unknown, name: unknown): void {
+  const pathApiVersion = ref.group === '' ? ref.version : `${ref.group}/${ref.version}`;
+  if (apiVersion !== undefined && apiVersion !== pathApiVersion) {
+    throw invalidArgument('apiVersion', `is ${quoted(apiVersion)} but the path is of ${JSON.stringify(pathApiVersion)}`);
+  }
+  if (kind !== ref.kind) throw invalidArgument('kind', `is ${quoted(kind)} but the path is of ${JSON.stringify(ref.kind)}`);
+  if (namespace !== undefined && namespace !== '' && namespace !== ref.namespace) {
+    const where = ref.namespace === '' ? 'no namespace (cluster scope, or every namespace)' : `the namespace ${JSON.stringify(ref.namespace)}`;
+    throw invalidArgument('metadata.namespace', `is ${quoted(namespace)} but the path names ${where}`);
+  }
+  if (name !== undefined && name !== ref.name) throw invalidArgument('metadata.name', `is ${quoted(name)} but the path names ${JSON.stringify(ref.name)}`);
+}
+
 /** The resource input a request body stands for, at `ref` (from the path). */
 export function bodyToInput(ref: ResourceRef, body: unknown, queryVersion: unknown): ResourceInput {
   if (body === undefined) body = {};
@@ -38,9 +56,7 @@ export function bodyToInput(ref: ResourceRef, body: unknown, queryVersion: unkno
   }
   if (isRecord(body.metadata) && typeof body.kind === 'string') {
     const metadata = body.metadata;
-    if (metadata.name !== undefined && metadata.name !== ref.name) {
-      throw invalidArgument('metadata.name', `is ${JSON.stringify(metadata.name)} but the path names ${JSON.stringify(ref.name)}`);
-    }
+    checkManifestAgrees(ref, body.apiVersion, body.kind, metadata.namespace, metadata.name);
     return {
       ref,
       ...(typeof metadata.uid === 'string' && metadata.uid !== '' ? { uid: metadata.uid } : {}),

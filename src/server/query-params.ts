@@ -1,5 +1,20 @@
-/** Query-string values as numbers, with INVALID_ARGUMENT naming the parameter when one is not. */
+/**
+ * Query strings: each parameter once, as a string, and integer parameters as numbers. A bad
+ * parameter is INVALID_ARGUMENT naming it, never a 5xx.
+ */
 import { invalidArgument } from '../store/errors.js';
+
+/**
+ * Checks a parsed query string before any route reads it: a parameter given more than once
+ * (`?limit=1&limit=2`, which the parser makes an array) is refused, so every route sees one string
+ * per parameter.
+ */
+export function checkQuery(query: unknown): void {
+  if (typeof query !== 'object' || query === null) return;
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value !== 'string') throw invalidArgument(name, 'is a query parameter given more than once');
+  }
+}
 
 /** An integer query parameter, or undefined when absent. */
 export function optionalInt(value: string | undefined, field: string): number | undefined {

@@ -37,7 +37,7 @@ describe('the command line at the door', () => {
     }
   });
 
-  it('answers LOCKED while a server holds the directory, and stats --server asks the server instead', async () => {
+  it('answers LOCKED while a server holds the directory, and stats and verify --server ask the server instead', async () => {
     const data = join(tempDir(), 'data');
     assert.equal((await cli(['import', FIXTURE, '--data', data])).code, 0);
     const { child, url, exited } = await startServe(['--data', data]);
@@ -50,6 +50,10 @@ describe('the command line at the door', () => {
       const remote = await cli(['stats', '--server', url, '--json']);
       assert.equal(remote.code, 0, remote.stderr);
       const served = JSON.parse(remote.stdout);
+      const verified = await cli(['verify', '--server', url, '--json']);
+      assert.equal(verified.code, 0, verified.stderr);
+      assert.deepEqual(JSON.parse(verified.stdout).findings, []);
+      assert.equal(JSON.parse(verified.stdout).resources, served.resources);
       const exported = await cli(['export', '--server', url, '--out', join(tempDir(), 'snap.ndjson')]);
       assert.equal(exported.code, 0, exported.stderr);
       child.kill('SIGTERM');

@@ -12,6 +12,8 @@ export interface SseStream {
   readonly response: IncomingMessage;
   /** The next frame (comments and `retry:` lines skipped), or undefined when the stream ended. */
   next(): Promise<SseFrame | undefined>;
+  /** How the stream ended: `ended` when the server ended it, `cut` when the connection broke first. */
+  readonly ending: Promise<'ended' | 'cut'>;
   close(): void;
 }
 
@@ -23,6 +25,8 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
       let ended = false;
       const frames: SseFrame[] = [];
       let waiting: (() => void) | undefined;
+      let settle!: (how: 'ended' | 'cut') => void;
+      const ending = new Promise<'ended' | 'cut'>((r) => (settle = r));
       const parse = (): void => {
         let cut: number;
         while ((cut = buffer.indexOf('\n\n')) >= 0) {
@@ -44,15 +48,23 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
       });
       response.on('end', () => {
         ended = true;
+        settle('ended');
         waiting?.();
       });
       response.on('error', () => {
         ended = true;
+        settle('cut');
+        waiting?.();
+      });
+      response.on('close', () => {
+        ended = true;
+        settle('cut'); // after 'end', the first settle stands
         waiting?.();
       });
       resolve({
         status: response.statusCode ?? 0,
         response,
+        ending,
         async next() {
           while (frames.length === 0 && !ended) await new Promise<void>((r) => (waiting = r));
           return frames.shift();

@@ -103,6 +103,14 @@ export const HTTP_CASES: readonly HttpCase[] = [
   { name: 'relationships that are not a list', method: 'POST', url: '/relationships', body: '{"relationships": {"subject": 1}}' },
   { name: 'a batch of operations that are not objects', method: 'POST', url: '/batch', body: '{"operations": [1, "two", null]}' },
   { name: 'a body of another content type', method: 'POST', url: '/batch', body: 'operations=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+  { name: 'a limit given twice', method: 'GET', url: '/api/v1/namespaces/web/Pod?limit=1&limit=2' },
+  { name: 'a depth given twice', method: 'GET', url: '/graph?from=/v1/Pod/web/a&maxDepth=1&maxDepth=2' },
+  { name: 'a version given twice', method: 'DELETE', url: '/api/v1/namespaces/web/Pod/a?version=1&version=2' },
+  { name: 'a create with a Host the server does not answer to (DNS rebinding)', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: '{"name":"r"}', headers: { host: 'attacker.example' } },
+  { name: 'a delete with a Host the server does not answer to', method: 'DELETE', url: '/api/v1/namespaces/web/Pod/a', headers: { host: 'attacker.example:8080' } },
+  { name: 'a snapshot with a Host the server does not answer to', method: 'GET', url: '/snapshot', headers: { host: 'localhost.attacker.example' } },
+  { name: 'a manifest of another kind and namespace than its path', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'prod' } }) },
+  { name: 'a manifest of another namespace than its path, by PUT', method: 'PUT', url: '/api/v1/namespaces/web/Pod/a', body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'prod' } }) },
 ];
 
 /** A bad snapshot, made from the lines of a good one (header, entries, trailer). */

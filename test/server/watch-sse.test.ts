@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { createHook } from 'node:async_hooks';
 import { describe, it } from 'node:test';
 import { openStore } from '../../src/store/open-store.js';
 import { openSse, type SseStream } from '../helpers/sse.js';
+import { startServe } from '../helpers/cli.js';
 import { request, startServer } from '../helpers/server.js';
 
 async function frames(stream: SseStream, n: number) {
@@ -89,5 +91,72 @@ describe('watch streams over Server-Sent Events', () => {
     await server.stop();
     const got = await frames(stream, 10);
     assert.deepEqual(got.map((f) => f.id), ['1']);
+  });
+
+  it('frees the heartbeat and the watch of every client that leaves an idle stream', async () => {
+    const live = new Set<number>();
+    const hook = createHook({
+      init: (id, type) => void (type === 'Timeout' && live.add(id)),
+      destroy: (id) => void live.delete(id),
+    });
+    const server = await startServer();
+    hook.enable();
+    try {
+      const streams = await Promise.all(Array.from({ length: 50 }, () => openSse(`${server.url}/watch`)));
+      assert.ok(live.size >= 50, 'each stream has its heartbeat');
+      for (const stream of streams) stream.close();
+      await Promise.all(streams.map((stream) => stream.ending));
+      const subscribers = async () => Number(/^resourcestore_subscribers (\d+)$/m.exec(await server.store.metrics.metrics())?.[1]);
+      await server.stop(); // after this, the server has seen every client leave
+      await new Promise(setImmediate); // timers' destroy hooks run from the queue of the next turn
+      assert.equal(await subscribers(), 0);
+      // One timer per client would be 50; Node keeps one of its own (the Date header's cache).
+      assert.ok(live.size <= 1, `${live.size} timers left behind`);
+    } finally {
+      hook.disable();
+    }
+  });
+
+  it('ends an idle stream cleanly, at once, when the server shuts down', async () => {
+    const server = await startServer();
+    const stream = await openSse(`${server.url}/watch`);
+    await request(`${pods(server.url)}/a`, { method: 'PATCH', body: {} });
+    assert.equal((await stream.next())?.id, '1');
+    await server.stop();
+    assert.equal(await stream.next(), undefined);
+    assert.equal(await stream.ending, 'ended', 'the response ended, not the connection cut');
+  });
+
+  it('ends an idle stream cleanly when serve gets SIGTERM, and exits 0', async () => {
+    const { child, url, exited } = await startServe(['--memory']);
+    const stream = await openSse(`${url}/watch`);
+    child.kill('SIGTERM');
+    assert.equal(await stream.ending, 'ended');
+    assert.equal(await exited, 0);
+  });
+
+  it('ends a stalled client with OVERFLOW once its waiting events pass the byte bound, long before the event bound', async () => {
+    const server = await startServer({ watchBufferBytes: 1 << 20 });
+    try {
+      const slow = await openSse(`${server.url}/watch`);
+      slow.response.pause();
+      const blob = 'x'.repeat(128 * 1024); // 160 of these, 20 MiB, outgrow any socket buffer
+      for (let i = 0; i < 160; i++) await request(`${pods(server.url)}/p${i}`, { method: 'PATCH', body: { data: { blob } } });
+      slow.response.resume();
+      const got = await frames(slow, 160); // at most 159 events and the error, or (without a byte bound) all 160
+      const last = got.at(-1)!;
+      assert.equal(last.event, 'error');
+      const error = JSON.parse(last.data);
+      assert.equal(error.code, 'OVERFLOW');
+      const delivered = got.slice(0, -1).map((f) => Number(f.id));
+      assert.deepEqual(delivered, Array.from({ length: delivered.length }, (_, i) => i + 1), 'everything before the error, in order');
+      assert.equal(error.revision, delivered.at(-1) ?? 0, 'resume from the last event received');
+      assert.ok(delivered.length < 160, `${delivered.length} delivered`);
+      const resumed = await openSse(`${server.url}/watch`, { 'last-event-id': String(error.revision) });
+      assert.deepEqual((await frames(resumed, 160 - delivered.length)).map((f) => Number(f.id)), Array.from({ length: 160 - delivered.length }, (_, i) => delivered.length + i + 1));
+      resumed.close();
+    } finally {
+      await server.stop();
+    }
   });
 });
