@@ -32,13 +32,13 @@ import { StoreError, invalidArgument } from './errors.js';
 import { readPage } from './paged-scan.js';
 import { ReadCache, type CacheOptions, type StoredResource } from './read-cache.js';
 import { decodeRecord, holdsBytes, toResource } from './resource-codec.js';
-import { resourceKey } from './resource-keys.js';
+import { resourceKey, typeOfCounter } from './resource-keys.js';
 import { writeResource, type PreparedWrite, type ResourceWriteContext } from './resource-writes.js';
 import { atIndex, atIndexAsync, prepareDelete, prepareWrite } from './write-inputs.js';
 import { formatRef } from './refs.js';
 import type { Transaction } from './transaction.js';
 import { TransactionRunner } from './transaction-runner.js';
-import type { AnyMessage, BatchOperation, BatchResult, DeleteOptions, ListQuery, ListResult, RefInput, Resource, ResourceInput } from './types.js';
+import type { AnyMessage, BatchOperation, BatchResult, DeleteOptions, ListQuery, ListResult, RefInput, Resource, ResourceInput, TypeDescriptor } from './types.js';
 import {
   isObject,
   normalizeCount,
@@ -299,6 +299,17 @@ export class ResourceStore {
    */
   exportSnapshot(write: (text: string) => Promise<void> | void): Promise<{ revision: number; resources: number; relationships: number }> {
     return this.#run('exportSnapshot', () => exportSnapshot(this.#engine, new SnapshotWriter(write)));
+  }
+
+  /** Every type the store holds resources of, with how many, from the per-type counters (no scan). */
+  types(): Array<Required<TypeDescriptor> & { readonly count: number }> {
+    if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
+    const types: Array<Required<TypeDescriptor> & { readonly count: number }> = [];
+    for (const [name, count] of this.#engine.counters()) {
+      const type = typeOfCounter(name);
+      if (type && count > 0) types.push({ ...type, count });
+    }
+    return types;
   }
 
   /**

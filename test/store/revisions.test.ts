@@ -76,3 +76,19 @@ describe('resource revisions on disk', () => {
     await restored.close();
   });
 });
+
+describe('the types a store holds', () => {
+  it('are read from the per-type counters, with their counts, and leave when their last resource goes', async () => {
+    const { store } = await diskFactory.open();
+    await store.add(pod('a'));
+    await store.add(pod('b'));
+    await store.add({ ref: { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'web', name: 'd' } });
+    assert.deepEqual(
+      store.types().sort((x, y) => x.kind.localeCompare(y.kind)),
+      [{ group: 'apps', version: 'v1', kind: 'Deployment', count: 1 }, { group: '', version: 'v1', kind: 'Pod', count: 2 }],
+    );
+    await store.delete({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'web', name: 'd' });
+    assert.deepEqual(store.types(), [{ group: '', version: 'v1', kind: 'Pod', count: 2 }]);
+    await store.close();
+  });
+});
