@@ -15,16 +15,8 @@
 import { BUILT_IN_KINDS, STANDARD_VERBS, guessNames, type KindNames } from './kinds.js';
 
 /** A served resource: one group-version-kind and its names. */
-export interface ResourceType {
-  readonly group: string;
+export interface ResourceType extends Omit<KindNames, 'versions'> {
   readonly version: string;
-  readonly kind: string;
-  readonly plural: string;
-  readonly singular: string;
-  readonly shortNames: readonly string[];
-  readonly categories: readonly string[];
-  readonly namespaced: boolean;
-  readonly verbs: readonly string[];
   /** Where the names came from. */
   readonly source: 'built-in' | 'crd' | 'stored';
 }

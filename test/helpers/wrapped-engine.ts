@@ -75,3 +75,13 @@ export class WrappedEngine implements Engine {
     return this.#inner.close();
   }
 }
+
+/** An engine whose commits fail from the `crashAfter`-th on, as if the process died there. */
+export class CrashingEngine extends WrappedEngine {
+  crashAfter = Infinity;
+  #seen = 0;
+  override commit(write: EngineWrite): Promise<CommitResult> {
+    if (this.#seen++ >= this.crashAfter) return Promise.reject(new Error('the process died here'));
+    return super.commit(write);
+  }
+}

@@ -8,23 +8,12 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { repairIndices } from '../../src/integrity/repair.js';
 import { verifyIntegrity } from '../../src/integrity/verify.js';
-import type { CommitResult, EngineWrite } from '../../src/store/engine.js';
 import { isStoreError } from '../../src/store/errors.js';
 import { openLevelEngine } from '../../src/store/level-engine.js';
 import { openStore } from '../../src/store/open-store.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/stores.js';
-import { WrappedEngine } from '../helpers/wrapped-engine.js';
-
-/** An engine whose commits fail from the `crashAfter`-th on, as if the process died there. */
-class CrashingEngine extends WrappedEngine {
-  crashAfter = Infinity;
-  #seen = 0;
-  override commit(write: EngineWrite): Promise<CommitResult> {
-    if (this.#seen++ >= this.crashAfter) return Promise.reject(new Error('the process died here'));
-    return super.commit(write);
-  }
-}
+import { CrashingEngine } from '../helpers/wrapped-engine.js';
 
 const COUNT = 1200; // index entries for more than one batch of deletes and of puts
 

@@ -12,26 +12,16 @@ import { describe, it } from 'node:test';
 import { verifyIntegrity } from '../../src/integrity/verify.js';
 import { PredicateRegistry } from '../../src/relations/predicates.js';
 import { restoreSnapshot } from '../../src/snapshot/snapshot-io.js';
-import type { CommitResult, Engine, EngineWrite } from '../../src/store/engine.js';
+import type { Engine } from '../../src/store/engine.js';
 import { isStoreError } from '../../src/store/errors.js';
 import { openLevelEngine } from '../../src/store/level-engine.js';
 import { openStore } from '../../src/store/open-store.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/stores.js';
-import { WrappedEngine } from '../helpers/wrapped-engine.js';
+import { CrashingEngine } from '../helpers/wrapped-engine.js';
 
 const node = (name: string) => ({ version: 'v1', kind: 'Node', name });
 const pod = (name: string) => ({ version: 'v1', kind: 'Pod', namespace: 'web', name });
-
-/** An engine whose commits fail from the `crashAfter`-th on, as if the process died there. */
-class CrashingEngine extends WrappedEngine {
-  crashAfter = Infinity;
-  #seen = 0;
-  override commit(write: EngineWrite): Promise<CommitResult> {
-    if (this.#seen++ >= this.crashAfter) return Promise.reject(new Error('the process died here'));
-    return super.commit(write);
-  }
-}
 
 /** A store on disk with `names` Pods labelled app=<name>, each bound to node n1; returns its path. */
 async function storeWith(names: readonly string[]): Promise<string> {
