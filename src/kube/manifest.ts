@@ -59,7 +59,51 @@ export function toManifest(resource: Resource, revision: number): JsonObject {
   for (const [key, value] of Object.entries(written)) if (!SERVER_METADATA.has(key)) metadata[key] = value;
   const manifest: Record<string, unknown> = { apiVersion: apiVersionOf(ref.group, ref.version), kind: ref.kind, metadata };
   for (const [key, value] of Object.entries(body)) if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata') manifest[key] = value;
+  for (const path of TEMPLATE_PATHS[`${ref.group}/${ref.kind}`] ?? []) withUnsetTimestamp(manifest, path);
   return manifest;
+}
+
+/**
+ * Where built-in kinds embed an object's metadata (pod templates, job templates, claim
+ * templates; `*` is every element of a list). Kubernetes writes such metadata with
+ * `creationTimestamp: null` when unset (a Go struct, not a pointer), and kubectl's client-side
+ * apply counts on it: without it every apply of a Deployment finds a difference and says
+ * "configured".
+ */
+const TEMPLATE_PATHS: Readonly<Record<string, ReadonlyArray<readonly string[]>>> = {
+  'apps/Deployment': [['spec', 'template']],
+  'apps/ReplicaSet': [['spec', 'template']],
+  'apps/DaemonSet': [['spec', 'template']],
+  'apps/StatefulSet': [['spec', 'template'], ['spec', 'volumeClaimTemplates', '*']],
+  '/ReplicationController': [['spec', 'template']],
+  '/PodTemplate': [['template']],
+  'batch/Job': [['spec', 'template']],
+  'batch/CronJob': [['spec', 'jobTemplate'], ['spec', 'jobTemplate', 'spec', 'template']],
+};
+
+/** Gives the objects at `path` under `parent` a `metadata.creationTimestamp` of null where it is unset, copying what it changes (the stored data is frozen). */
+function withUnsetTimestamp(parent: Record<string, unknown>, path: readonly string[], at = 0): void {
+  const key = path[at]!;
+  if (key === '*') return; // handled by the caller, which holds the list
+  const child = parent[key];
+  if (path[at + 1] === '*') {
+    if (Array.isArray(child)) parent[key] = child.map((item: unknown) => (isRecord(item) ? withTimestamp(item) : item));
+    return;
+  }
+  if (!isRecord(child)) return;
+  if (at === path.length - 1) {
+    parent[key] = withTimestamp(child);
+    return;
+  }
+  const copy = { ...child };
+  parent[key] = copy;
+  withUnsetTimestamp(copy, path, at + 1);
+}
+
+function withTimestamp(template: Record<string, unknown>): Record<string, unknown> {
+  const metadata = isRecord(template.metadata) ? template.metadata : {};
+  if ('creationTimestamp' in metadata) return template;
+  return { ...template, metadata: { ...metadata, creationTimestamp: null } };
 }
 
 /** Where a create or replace body is written: the path's type, namespace ("" when cluster-scoped) and, but for a create, name. */

@@ -79,6 +79,20 @@ describe('manifests', () => {
     assert.equal((toManifest(updated, store.revision).metadata as { generation: number }).generation, 2);
   });
 
+  it('writes unset template metadata with creationTimestamp null, as Kubernetes does, without changing what is stored', async () => {
+    const spec = { template: { spec: { containers: [] } }, volumeClaimTemplates: [{ metadata: { name: 'data' } }, { metadata: { name: 'x', creationTimestamp: '2021-01-01T00:00:00Z' } }] };
+    const set = await store.add({ ref: { group: 'apps', version: 'v1', kind: 'StatefulSet', namespace: 'shop', name: 'db' }, data: { spec } });
+    const manifest = toManifest(set, set.revision) as { spec: { template: { metadata: unknown }; volumeClaimTemplates: Array<{ metadata: unknown }> } };
+    assert.deepEqual(manifest.spec.template.metadata, { creationTimestamp: null });
+    assert.deepEqual(manifest.spec.volumeClaimTemplates.map((t) => t.metadata), [{ name: 'data', creationTimestamp: null }, { name: 'x', creationTimestamp: '2021-01-01T00:00:00Z' }]);
+    assert.deepEqual((set.data as { spec: unknown }).spec, spec, 'the stored data is as written');
+    const cron = await store.add({ ref: { group: 'batch', version: 'v1', kind: 'CronJob', namespace: 'shop', name: 'c' }, data: { spec: { jobTemplate: { spec: { template: { metadata: { labels: { a: 'b' } } } } } } } });
+    const job = (toManifest(cron, cron.revision) as { spec: { jobTemplate: { metadata: unknown; spec: { template: { metadata: unknown } } } } }).spec.jobTemplate;
+    assert.deepEqual([job.metadata, job.spec.template.metadata], [{ creationTimestamp: null }, { labels: { a: 'b' }, creationTimestamp: null }]);
+    const pod = await store.add({ ref: { version: 'v1', kind: 'Pod', namespace: 'shop', name: 'p' }, data: { spec: { template: {} } } });
+    assert.deepEqual((toManifest(pod, pod.revision) as { spec: unknown }).spec, { template: {} }, 'only the kinds that embed metadata');
+  });
+
   it('fills apiVersion, kind, namespace and name in from the path, and generates a name from generateName', () => {
     const { input } = fromManifest({ metadata: { generateName: 'web-' }, spec: {} }, target);
     assert.match(input.ref.name, /^web-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
