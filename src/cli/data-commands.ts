@@ -68,7 +68,6 @@ function printSummary(summary: ImportSummary): void {
   out(`updated:            ${summary.updated}`);
   out(`replaced (new uid): ${summary.replaced}`);
   out(`unchanged:          ${summary.unchanged}`);
-  out(`relationships:      ${summary.relationships}`);
   out(`rejected:           ${summary.rejected.length}`);
   for (const { origin, reason } of summary.rejected) {
     out(`  ${origin.file} document ${origin.document}${origin.item === undefined ? '' : ` item ${origin.item}`}: ${reason}`);

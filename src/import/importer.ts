@@ -1,17 +1,16 @@
 /**
  * Importing Kubernetes dumps into a store, local or behind the HTTP server: reads the files one
  * document at a time (a file given by path is never held whole, unless it is one JSON document),
- * applies each object as a resource as soon as it is read (so importing twice changes nothing),
- * keeping of each only what its relationships need, then adds the relationships every object
- * implies (an owner is found by uid among all the files, hence after them). An object stored under the same ref with another uid was
- * recreated in its cluster: the stored one is replaced (deleted with its relationships, then the
- * new one added, in one batch). It counts what was created, updated, replaced and left unchanged, and
- * rejects single documents with their file, index and reason, never the whole import.
+ * and applies each object as a resource as soon as it is read (so importing twice changes
+ * nothing); the store derives the relationships each object's content names as it writes it. An
+ * object stored under the same ref with another uid was recreated in its cluster: the stored one
+ * is replaced (deleted with its relationships, then the new one added, in one batch). It counts
+ * what was created, updated, replaced and left unchanged, and rejects single documents with their
+ * file, index and reason, never the whole import.
  */
 import { isStoreError } from '../store/errors.js';
-import type { RelationshipInput } from '../relations/types.js';
 import type { BatchOperation, BatchResult, Resource, ResourceInput, ResourceRef } from '../store/types.js';
-import { deriveRelationships, relationshipSource, toResourceInput } from './derive.js';
+import { toResourceInput } from './resource-input.js';
 import { readKubernetesFile, readKubernetesObjects, type ReadObjects, type Origin, type Rejection } from './kubernetes-objects.js';
 
 /** Where an import writes. */
@@ -20,7 +19,6 @@ export interface ImportTarget {
   apply(resource: ResourceInput): Promise<Resource>;
   /** Deletes what is stored under the resource's ref (with its relationships) and adds the resource, atomically. */
   replace(resource: ResourceInput): Promise<Resource>;
-  addRelationships(relationships: RelationshipInput[]): Promise<void>;
 }
 
 /** An import target that is a store in this process. */
@@ -28,7 +26,6 @@ export function storeTarget(store: {
   get(ref: ResourceRef): Promise<Resource>;
   apply(resource: ResourceInput): Promise<Resource>;
   batch(operations: BatchOperation[]): Promise<BatchResult[]>;
-  addRelationships(...relationships: RelationshipInput[]): Promise<unknown>;
 }): ImportTarget {
   return {
     get: (ref) => store.get(ref).catch((err: unknown) => (isStoreError(err, 'NOT_FOUND') ? undefined : Promise.reject(err))),
@@ -36,9 +33,6 @@ export function storeTarget(store: {
     replace: async (resource) => {
       const [, added] = await store.batch([{ op: 'delete', ref: resource.ref }, { op: 'add', resource }]);
       return added as Resource;
-    },
-    addRelationships: async (relationships) => {
-      await store.addRelationships(...relationships);
     },
   };
 }
@@ -51,7 +45,6 @@ export interface ImportSummary {
   readonly unchanged: number;
   /** Stored under the same ref with another uid: the old object was deleted (with its relationships) and this one added. */
   readonly replaced: number;
-  readonly relationships: number;
   readonly rejected: readonly Rejection[];
 }
 
@@ -94,8 +87,6 @@ export async function importFiles(
   progress: (done: number, total: number) => void = () => undefined,
 ): Promise<ImportSummary> {
   const rejected: Rejection[] = [];
-  const byUid = new Map<string, ResourceRef>();
-  const stored: Array<{ origin: Origin; ref: ResourceRef; source: Record<string, unknown> }> = [];
   let read = 0;
   let created = 0;
   let updated = 0;
@@ -104,7 +95,7 @@ export async function importFiles(
   let done = 0;
   let accepted = 0;
   const pool = new WorkPool();
-  const write = async (origin: Origin, object: Record<string, unknown>, input: ResourceInput): Promise<void> => {
+  const write = async (origin: Origin, input: ResourceInput): Promise<void> => {
     try {
       const before = await target.get(input.ref as ResourceRef);
       if (before !== undefined && input.uid !== undefined && before.uid !== input.uid) {
@@ -116,7 +107,6 @@ export async function importFiles(
         else if (after.version === before.version) unchanged++;
         else updated++;
       }
-      stored.push({ origin, ref: input.ref as ResourceRef, source: relationshipSource(object) });
     } catch (err) {
       rejected.push({ origin, reason: reason(err) });
     }
@@ -134,28 +124,12 @@ export async function importFiles(
           continue;
         }
         accepted++;
-        if (input.uid) byUid.set(input.uid, input.ref as ResourceRef);
-        await pool.submit(() => write(origin, object, input));
+        await pool.submit(() => write(origin, input));
       }
     }
   }
   await pool.drain();
-
-  let relationships = 0;
-  for (const { origin, ref, source } of stored) {
-    const derived = deriveRelationships(source, ref, byUid);
-    if (derived.length === 0) continue;
-    await pool.submit(async () => {
-      try {
-        await target.addRelationships(derived);
-        relationships += derived.length;
-      } catch (err) {
-        rejected.push({ origin, reason: `its relationships: ${reason(err)}` });
-      }
-    });
-  }
-  await pool.drain();
   const order = (r: Rejection) => `${r.origin.file}\u0000${String(r.origin.document).padStart(9)}${String(r.origin.item ?? -1).padStart(9)}`;
   rejected.sort((a, b) => (order(a) < order(b) ? -1 : 1));
-  return { objects: read, created, updated, unchanged, replaced, relationships, rejected };
+  return { objects: read, created, updated, unchanged, replaced, rejected };
 }

@@ -1,7 +1,11 @@
 /**
- * `verify --repair`: rebuilds everything derived from the primary data. The namespace and label
- * index entries and the type counters are rebuilt from the resources; the predicate and object
- * orders of relationships and the relationship counts from the subject order. Resources or
+ * `verify --repair`: rebuilds everything derived from the primary data. The namespace, label and
+ * selector index entries and the type counters are rebuilt from the resources (the guards of
+ * scanned ranges are dropped: an absent guard is a valid one); derived relationships are made
+ * those the rules derive from the stored content (missing ones added, changed ones rewritten,
+ * stale ones deleted; a caller's own are left alone; no change-log entry records these, as none
+ * records any repair); then the predicate and object orders of relationships and the relationship
+ * counts are rebuilt from the subject order. Resources or
  * relationships that cannot be decoded are left in place and reported (no repair can know what
  * they held); the change log, being history, is left as it is. It runs on a store no process has
  * open (the engine's lock sees to that). It deletes before it rebuilds, in many batches, so it
@@ -12,6 +16,12 @@
 import { resourcestore } from '../gen/schema.js';
 import { indexEntries, INDEX_VALUE, LABEL_SECTION, NAMESPACE_SECTION } from '../indices/index-keys.js';
 import { endCountKey, OSP, POS, SPO, tripleKeys, tripleOfKey } from '../relations/relation-keys.js';
+import { builtinRuleSet } from '../relations/builtin-rules.js';
+import type { RuleSet } from '../relations/derivation-rules.js';
+import { encodeRelationship } from '../relations/relation-codec.js';
+import { jsonReader, LABEL_GUARD_SECTION, selectsEntryOf, SELECTS_GUARD_SECTION, SELECTS_SECTION } from '../indices/selector-index.js';
+import { longToNumber } from '../store/number-codec.js';
+import { derivedFrom, sameBytes, stillDerived } from './derived-check.js';
 import type { Engine } from '../store/engine.js';
 import { encodeKey, formatKey, prefixRange } from '../store/key-codec.js';
 import { encodeNumber } from '../store/number-codec.js';
@@ -25,6 +35,8 @@ const BATCH = 1000;
 export interface RepairReport {
   readonly indexEntries: number;
   readonly relationshipEntries: number;
+  /** Derived relationships added, rewritten or deleted to match what the rules derive. */
+  readonly derivedRelationships: number;
   /** Keys of records that cannot be decoded, left in place. */
   readonly undecodable: readonly string[];
 }
@@ -51,12 +63,15 @@ class Writer {
   }
 }
 
-/** Rebuilds every index entry, relationship order and count from the data (see the module comment). */
-export async function repairIndices(engine: Engine): Promise<RepairReport> {
+/**
+ * Rebuilds every index entry, derived relationship, relationship order and count from the data
+ * (see the module comment); derived relationships by `rules` (default: every built-in rule).
+ */
+export async function repairIndices(engine: Engine, rules: RuleSet = builtinRuleSet()): Promise<RepairReport> {
   await checkNoUnfinishedWork(engine, 'repair');
   await engine.commit({ checks: [], puts: [markerPut('repair')], dels: [], counters: [], changes: 0 });
   const writer = new Writer(engine);
-  for (const section of [NAMESPACE_SECTION, LABEL_SECTION, POS, OSP, 'rel-count']) {
+  for (const section of [NAMESPACE_SECTION, LABEL_SECTION, SELECTS_SECTION, SELECTS_GUARD_SECTION, LABEL_GUARD_SECTION, POS, OSP, 'rel-count']) {
     for await (const chunk of engine.scanKeys(prefixRange(encodeKey(section)))) for (const key of chunk) await writer.del(key);
   }
   await writer.flush();
@@ -72,23 +87,53 @@ export async function repairIndices(engine: Engine): Promise<RepairReport> {
           await writer.put(entry, INDEX_VALUE);
           indexCount++;
         }
+        const selects = selectsEntryOf(record.ref, record.data, jsonReader());
+        if (selects !== undefined) {
+          await writer.put(...selects);
+          indexCount++;
+        }
         typeCounts.set(typeCounterName(record.ref), (typeCounts.get(typeCounterName(record.ref)) ?? 0) + 1);
       } catch {
         undecodable.push(formatKey(key));
       }
     }
   }
+  await writer.flush();
+  const now = Date.now();
+  let derivedCount = 0;
+  for await (const chunk of engine.scan(prefixRange(ALL_RESOURCES_PREFIX))) {
+    for (const [key, bytes] of chunk) {
+      let record;
+      try {
+        record = decodeRecord(bytes, key);
+      } catch {
+        continue; // reported above
+      }
+      for (const edge of (await derivedFrom(record, rules, engine)).edges) {
+        const stored = decode(await engine.get(edge.key));
+        if (stored !== undefined && (stored.derived !== edge.rule || sameBytes(stored.value, edge.value))) continue; // a caller's own, or as derived
+        const predicate = { type: edge.triple.type, value: edge.value };
+        await writer.put(edge.key, encodeRelationship({ ...edge.triple, predicate, createdAtMs: stored?.createdAtMs ?? now, updatedAtMs: now, derived: edge.rule }, rules.predicates));
+        derivedCount++;
+      }
+    }
+  }
+  await writer.flush();
   const ends = new Map<string, number>();
   let relationshipCount = 0;
   for await (const chunk of engine.scan(prefixRange(encodeKey(SPO)))) {
     for (const [key, bytes] of chunk) {
-      try {
-        resourcestore.v1.Relationship.decode(bytes);
-      } catch {
+      const stored = decode(bytes);
+      if (stored === undefined) {
         undecodable.push(formatKey(key));
         continue;
       }
       const triple = tripleOfKey(key);
+      if (stored.derived !== '' && (await stillDerived(triple, stored.derived, stored.value, rules, engine)) === 'no') {
+        await writer.del(key);
+        derivedCount++;
+        continue;
+      }
       const [, pos, osp] = tripleKeys(triple);
       await writer.put(pos, bytes);
       await writer.put(osp, bytes);
@@ -101,5 +146,16 @@ export async function repairIndices(engine: Engine): Promise<RepairReport> {
   for (const [name, value] of engine.counters()) if (name.startsWith('["resources"')) counterMoves.set(name, -value);
   for (const [name, count] of typeCounts) counterMoves.set(name, (counterMoves.get(name) ?? 0) + count);
   await writer.flush([...counterMoves].filter(([, delta]) => delta !== 0), true);
-  return { indexEntries: indexCount, relationshipEntries: relationshipCount, undecodable };
+  return { indexEntries: indexCount, relationshipEntries: relationshipCount, derivedRelationships: derivedCount, undecodable };
+}
+
+/** A stored relationship's rule (empty for a caller's own), predicate bytes and creation time; undefined when absent or undecodable. */
+function decode(bytes: Uint8Array | undefined): { derived: string; value: Uint8Array; createdAtMs: number } | undefined {
+  if (bytes === undefined) return undefined;
+  try {
+    const m = resourcestore.v1.Relationship.decode(bytes);
+    return { derived: m.derived ?? '', value: m.predicate?.value ?? new Uint8Array(), createdAtMs: longToNumber(m.createdAtMs) };
+  } catch {
+    return undefined;
+  }
 }

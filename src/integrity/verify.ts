@@ -1,15 +1,22 @@
 /**
  * Integrity checks over the raw key space, for `verify`: every resource decodes and sits under its
- * own key with all its index entries; every index entry points at a resource that has it; the
- * type counters match the resources; every relationship is in all three orders with the same
- * record, and the relationship counts match; the change log is contiguous from its start to the
- * store revision. Each finding names the key. Memory stays small: checks go entry by entry with
- * point reads, and only per-type and per-end counts are held.
+ * own key with all its index entries (its selector entry included); every index entry points at a
+ * resource that has it; the type counters match the resources; every relationship is in all three
+ * orders with the same record, and the relationship counts match; the derived relationships are
+ * exactly those the rules derive from the stored content (derived-check.ts: each one a rule
+ * derives is stored, as the rule derives it, unless a caller's own holds its triple; each stored
+ * one is still derived); the change log is contiguous from its start to the store revision. Each
+ * finding names the key. Memory stays small: checks go entry by entry with point reads, and only
+ * per-type and per-end counts are held.
  */
 import { resourcestore } from '../gen/schema.js';
 import { LOG_START_KEY, logKey } from '../events/change-log.js';
 import { LABEL_SECTION, NAMESPACE_SECTION, indexEntries, namespaceIndexKey, refOfIndexKey, labelIndexKey } from '../indices/index-keys.js';
 import { endCountKey, OSP, POS, SPO, tripleKeys, tripleOfKey } from '../relations/relation-keys.js';
+import { builtinRuleSet } from '../relations/builtin-rules.js';
+import type { RuleSet } from '../relations/derivation-rules.js';
+import { selectsEntryOf, jsonReader, refOfSelectsKey, SELECTS_SECTION } from '../indices/selector-index.js';
+import { derivedFrom, sameBytes, stillDerived } from './derived-check.js';
 import type { EngineReader } from '../store/engine-reader.js';
 import { decodeKey, encodeKey, formatKey, prefixRange } from '../store/key-codec.js';
 import { decodeNumber } from '../store/number-codec.js';
@@ -32,12 +39,8 @@ export interface VerifyReport {
   readonly findings: readonly Finding[];
 }
 
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  return a !== undefined && b !== undefined && Buffer.compare(a, b) === 0;
-}
-
-/** Runs every check. */
-export async function verifyIntegrity(engine: EngineReader): Promise<VerifyReport> {
+/** Runs every check; derived relationships against `rules` (default: every built-in rule). */
+export async function verifyIntegrity(engine: EngineReader, rules: RuleSet = builtinRuleSet()): Promise<VerifyReport> {
   const findings: Finding[] = [];
   const find = (problem: string, key: string): void => void findings.push({ problem, key: formatKey(key) });
   let resources = 0;
@@ -86,6 +89,25 @@ export async function verifyIntegrity(engine: EngineReader): Promise<VerifyRepor
       wanted.forEach((entry, i) => {
         if (present[i] === undefined) find('index entry missing for a stored resource', entry);
       });
+      const selectsEntry = selectsEntryOf(record.ref, record.data, jsonReader());
+      if (selectsEntry !== undefined && !sameBytes(await engine.get(selectsEntry[0]), selectsEntry[1])) find('selector index entry missing or different for a stored Service', selectsEntry[0]);
+      const derived = await derivedFrom(record, rules, engine);
+      if (derived.failure !== undefined) find(`a derivation rule fails on the resource: ${derived.failure}`, key);
+      for (const edge of derived.edges) {
+        const stored = await engine.get(edge.key);
+        const m = stored === undefined ? undefined : decodeRelationship(stored);
+        if (m === undefined) find(`derived relationship missing: rule ${edge.rule} derives it from ${formatKey(key)}`, edge.key);
+        else if (m.derived === edge.rule && !sameBytes(m.value, edge.value)) find(`derived relationship differs from what rule ${edge.rule} derives`, edge.key);
+      }
+    }
+  }
+
+  for await (const chunk of engine.scan(prefixRange(encodeKey(SELECTS_SECTION)))) {
+    for (const [entry, value] of chunk) {
+      entries++;
+      const record = await load(resourceKey(refOfSelectsKey(entry)));
+      const wanted = record === null ? undefined : selectsEntryOf(record.ref, record.data, jsonReader());
+      if (wanted === undefined || wanted[0] !== entry || !sameBytes(wanted[1], value)) find('selector index entry does not match a stored Service', entry);
     }
   }
 
@@ -124,10 +146,10 @@ export async function verifyIntegrity(engine: EngineReader): Promise<VerifyRepor
     for (const [key, bytes] of chunk) {
       relationships++;
       const triple = tripleOfKey(key);
-      try {
-        resourcestore.v1.Relationship.decode(bytes);
-      } catch (err) {
-        find(`the relationship cannot be decoded: ${(err as Error).message}`, key);
+      const m = decodeRelationship(bytes);
+      if (m === undefined) find('the relationship cannot be decoded', key);
+      else if (m.derived !== '' && (await stillDerived(triple, m.derived, m.value, rules, engine)) === 'no') {
+        find(`relationship derived by rule ${m.derived} that the content of its resources no longer derives`, key);
       }
       const [, pos, osp] = tripleKeys(triple);
       const [posValue, ospValue] = await engine.getMany([pos, osp]);
@@ -169,4 +191,14 @@ export async function verifyIntegrity(engine: EngineReader): Promise<VerifyRepor
     find(`change log ends at revision ${expected - 1}, the store revision is ${engine.revision}`, logKey(expected));
   }
   return { resources, indexEntries: entries, relationships, logEntries, findings };
+}
+
+/** A stored relationship's rule (empty for a caller's own) and predicate bytes; undefined when it cannot be decoded. */
+function decodeRelationship(bytes: Uint8Array): { derived: string; value: Uint8Array } | undefined {
+  try {
+    const m = resourcestore.v1.Relationship.decode(bytes);
+    return { derived: m.derived ?? '', value: m.predicate?.value ?? new Uint8Array() };
+  } catch {
+    return undefined;
+  }
 }

@@ -2,7 +2,8 @@
  * Predicate types: the registry of protobuf message types a relationship's predicate may be,
  * and packing predicates to and from `google.protobuf.Any`. A predicate's protobuf full name is
  * its identity; its short name (the last part) may stand for it while no other registered type
- * shares that short name. `OwnerReference` and `PodNodeBinding` are registered in every store.
+ * shares that short name. The predicates of the built-in derivation rules (`OwnerReference`,
+ * `PodNodeBinding`, `ServiceSelects`, `PodUses`, `ClaimBinding`, `BindsRole`) are registered in every store.
  * Any type with protobufjs's static API (a generated class, or a reflected `protobuf.Type`) can
  * be registered.
  */
@@ -23,6 +24,10 @@ export interface PredicateType {
 /** The full names of the standard predicates. */
 export const OWNER_REFERENCE = 'resourcestore.v1.OwnerReference';
 export const POD_NODE_BINDING = 'resourcestore.v1.PodNodeBinding';
+export const SERVICE_SELECTS = 'resourcestore.v1.ServiceSelects';
+export const POD_USES = 'resourcestore.v1.PodUses';
+export const CLAIM_BINDING = 'resourcestore.v1.ClaimBinding';
+export const BINDS_ROLE = 'resourcestore.v1.BindsRole';
 
 const TYPE_URL_PREFIX = 'type.googleapis.com/';
 const FULL_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -42,6 +47,10 @@ export class PredicateRegistry {
   constructor() {
     this.register(OWNER_REFERENCE, resourcestore.v1.OwnerReference as unknown as PredicateType);
     this.register(POD_NODE_BINDING, resourcestore.v1.PodNodeBinding as unknown as PredicateType);
+    this.register(SERVICE_SELECTS, resourcestore.v1.ServiceSelects as unknown as PredicateType);
+    this.register(POD_USES, resourcestore.v1.PodUses as unknown as PredicateType);
+    this.register(CLAIM_BINDING, resourcestore.v1.ClaimBinding as unknown as PredicateType);
+    this.register(BINDS_ROLE, resourcestore.v1.BindsRole as unknown as PredicateType);
   }
 
   /** Registers a predicate type under its protobuf full name (e.g. `example.v1.DependsOn`). */

@@ -1,6 +1,7 @@
 /**
  * The relationship codec: a relationship to its stored protobuf bytes
- * (`resourcestore.v1.Relationship`) and back to the frozen object callers read.
+ * (`resourcestore.v1.Relationship`) and back to the frozen object callers read. A derived
+ * relationship carries the name of the rule that derived it (`derived`); a caller's own carries none.
  */
 import { resourcestore } from '../gen/schema.js';
 import { StoreError } from '../store/errors.js';
@@ -20,6 +21,8 @@ export interface RelationshipRecord {
   readonly object: ResourceRef;
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
+  /** The rule that derived it; absent for a caller's own relationship. */
+  readonly derived?: string;
 }
 
 export function encodeRelationship(record: RelationshipRecord, predicates: PredicateRegistry): Uint8Array {
@@ -29,15 +32,14 @@ export function encodeRelationship(record: RelationshipRecord, predicates: Predi
     object: record.object,
     createdAtMs: record.createdAtMs,
     updatedAtMs: record.updatedAtMs,
+    derived: record.derived ?? '',
   }).finish();
 }
 
-
-
-/** The stored creation and update times of a relationship (kept when it is added again). */
-export function timesOf(bytes: Uint8Array, key: string): { createdAtMs: number; updatedAtMs: number } {
-  const { createdAtMs, updatedAtMs } = decodeMessage(bytes, key);
-  return { createdAtMs, updatedAtMs };
+/** The stored creation and update times of a relationship (kept when it is added again), and the rule that derived it, if any. */
+export function timesOf(bytes: Uint8Array, key: string): { createdAtMs: number; updatedAtMs: number; derived?: string } {
+  const { createdAtMs, updatedAtMs, derived } = decodeMessage(bytes, key);
+  return { createdAtMs, updatedAtMs, ...(derived === '' ? {} : { derived }) };
 }
 
 function decodeMessage(bytes: Uint8Array, key: string) {
@@ -51,6 +53,7 @@ function decodeMessage(bytes: Uint8Array, key: string) {
       value: m.predicate.value ?? new Uint8Array(),
       createdAtMs: longToNumber(m.createdAtMs),
       updatedAtMs: longToNumber(m.updatedAtMs),
+      derived: m.derived ?? '',
     };
   } catch (cause) {
     throw new StoreError('CORRUPTED', `stored relationship at ${JSON.stringify(key)} cannot be decoded: ${(cause as Error).message}`, { cause });
@@ -77,5 +80,6 @@ export function decodeRelationship(bytes: Uint8Array, key: string, predicates: P
     object: Object.freeze(m.object),
     createdAt: isoTime(m.createdAtMs),
     updatedAt: isoTime(m.updatedAtMs),
+    ...(m.derived === '' ? {} : { derived: m.derived }),
   });
 }

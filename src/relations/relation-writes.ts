@@ -4,7 +4,12 @@
  * triple that exists with another payload replaces its payload and `updatedAt` and keeps
  * `createdAt`; adding it with an equal payload changes nothing (no write, no revision, no event),
  * so importing or reconciling the same relationships again is free.
- * Deleting a resource deletes every relationship naming it (`deleteRelationshipsOf`).
+ * A relationship is a caller's own or derived by a rule (`derived`, the rule's name). A caller's
+ * add of a derived triple makes it the caller's own; a derivation never touches a caller's own
+ * (it leaves it as it is); a caller cannot delete a derived relationship (INVALID_ARGUMENT: it
+ * follows its resource's content). Deleting a resource deletes every relationship naming it
+ * (`deleteRelationshipsOf`), except those derived from the content of the other end, which still
+ * names it.
  */
 import { StoreError } from '../store/errors.js';
 import { decodeNumber, encodeNumber } from '../store/number-codec.js';
@@ -35,12 +40,17 @@ async function moveEndCount(txn: Transaction, ref: ResourceRef, delta: number): 
   else txn.put(key, encodeNumber(count));
 }
 
-/** Adds (or replaces) a relationship; returns it as stored. Adding an equal one again writes nothing. */
+/**
+ * Adds (or replaces) a relationship; returns it as stored. Adding an equal one again writes
+ * nothing. With `derived` (a rule's name), a caller's own relationship of the same triple is left
+ * as it is.
+ */
 export async function addRelationship(
   txn: Transaction,
   rel: PreparedRelationship,
   predicates: PredicateRegistry,
   now: number,
+  derived?: string,
 ): Promise<Relationship> {
   const keys = tripleKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object });
   const existing = await txn.get(keys[0]);
@@ -48,11 +58,14 @@ export async function addRelationship(
   if (stored === undefined) {
     await moveEndCount(txn, rel.subject, 1);
     await moveEndCount(txn, rel.object, 1);
-  } else if (Buffer.compare(encodeRelationship({ ...rel, ...stored }, predicates), existing!) === 0) {
-    return decodeRelationship(existing!, keys[0], predicates); // the same payload: nothing to change
+  } else if (
+    (derived !== undefined && stored.derived === undefined) || // a caller's own: derivation leaves it alone
+    Buffer.compare(encodeRelationship({ ...rel, createdAtMs: stored.createdAtMs, updatedAtMs: stored.updatedAtMs, ...(derived === undefined ? {} : { derived }) }, predicates), existing!) === 0
+  ) {
+    return decodeRelationship(existing!, keys[0], predicates); // nothing to change
   }
   const createdAtMs = stored?.createdAtMs ?? now;
-  const bytes = encodeRelationship({ ...rel, createdAtMs, updatedAtMs: now }, predicates);
+  const bytes = encodeRelationship({ ...rel, createdAtMs, updatedAtMs: now, ...(derived === undefined ? {} : { derived }) }, predicates);
   for (const key of keys) txn.put(key, bytes);
   const relationship = decodeRelationship(bytes, keys[0], predicates);
   txn.change(
@@ -72,19 +85,25 @@ export async function addRelationship(
 
 /**
  * Deletes a relationship; returns its last state, or undefined when it was absent and
- * `ignoreMissing` is set (NOT_FOUND otherwise).
+ * `ignoreMissing` is set (NOT_FOUND otherwise). A caller (`byCaller`) may not delete a derived
+ * one (INVALID_ARGUMENT).
  */
 export async function deleteRelationship(
   txn: Transaction,
   triple: Triple,
   predicates: PredicateRegistry,
   ignoreMissing: boolean,
+  byCaller = true,
 ): Promise<Relationship | undefined> {
   const keys = tripleKeys(triple);
   const existing = await txn.get(keys[0]);
   if (existing === undefined) {
     if (ignoreMissing) return undefined;
     throw new StoreError('NOT_FOUND', `relationship ${formatTriple(triple)} not found`);
+  }
+  const derived = byCaller ? timesOf(existing, keys[0]).derived : undefined;
+  if (derived !== undefined) {
+    throw new StoreError('INVALID_ARGUMENT', `relationship ${formatTriple(triple)} is derived by rule ${derived} from resource content: change the resource instead`, { field: 'relationship' });
   }
   for (const key of keys) txn.del(key);
   await moveEndCount(txn, triple.subject, -1);
@@ -94,8 +113,16 @@ export async function deleteRelationship(
   return relationship;
 }
 
-/** Deletes every relationship that names `ref` as subject or object. */
-export async function deleteRelationshipsOf(txn: Transaction, ref: ResourceRef, predicates: PredicateRegistry): Promise<void> {
+/**
+ * Deletes every relationship that names `ref` as subject or object, except those `keep` keeps
+ * (given the triple and the rule that derived it, if any).
+ */
+export async function deleteRelationshipsOf(
+  txn: Transaction,
+  ref: ResourceRef,
+  predicates: PredicateRegistry,
+  keep: (triple: Triple, derived: string | undefined) => boolean = () => false,
+): Promise<void> {
   // The count guards the scans below: any concurrent change to a relationship naming `ref` changes it.
   if ((await txn.get(endCountKey(ref))) === undefined) return;
   const fields = refFields(ref);
@@ -106,6 +133,7 @@ export async function deleteRelationshipsOf(txn: Transaction, ref: ResourceRef, 
     const [spo] = tripleKeys(triple);
     if (seen.has(spo)) continue; // a relationship from `ref` to itself is under both prefixes
     seen.add(spo);
-    await deleteRelationship(txn, triple, predicates, false);
+    const derived = timesOf((await txn.get(spo))!, spo).derived;
+    if (!keep(triple, derived)) await deleteRelationship(txn, triple, predicates, false, false);
   }
 }

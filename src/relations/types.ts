@@ -32,6 +32,11 @@ export interface Relationship {
   readonly object: ResourceRef;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * The name of the rule that derived it from resource content (`OwnerReference`, `ServiceSelects`,
+   * ... or a rule of your own); absent for a relationship a caller wrote.
+   */
+  readonly derived?: string;
 }
 
 /**

@@ -47,6 +47,8 @@ export interface SnapshotRelationship {
   readonly object: ResourceRef;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The rule that derived it from its end's content; absent for a user's own relationship. */
+  readonly derived?: string;
 }
 
 export type SnapshotEntry = { readonly resource: SnapshotResource } | { readonly relationship: SnapshotRelationship };

@@ -14,6 +14,7 @@
 import { resourcestore } from '../gen/schema.js';
 import { LOG_START_KEY } from '../events/change-log.js';
 import { indexEntries, INDEX_VALUE } from '../indices/index-keys.js';
+import { jsonReader, selectsEntryOf } from '../indices/selector-index.js';
 import { encodeRelationship } from '../relations/relation-codec.js';
 import { endCountKey, SPO, tripleKeys } from '../relations/relation-keys.js';
 import type { PredicateRegistry } from '../relations/predicates.js';
@@ -74,6 +75,7 @@ export async function exportSnapshot(engine: Engine, writer: SnapshotWriter): Pr
             object: refOfMessage(m.object),
             createdAt: new Date(longToNumber(m.createdAtMs)).toISOString(),
             updatedAt: new Date(longToNumber(m.updatedAtMs)).toISOString(),
+            ...(m.derived ? { derived: m.derived } : {}),
           },
         });
       }
@@ -161,8 +163,16 @@ function prepareEntry(entry: SnapshotEntry, line: number, revision: number, pred
   if (typeof typeUrl !== 'string' || !typeUrl.includes('/')) throw invalidArgument(`line ${line}: predicate.typeUrl`, 'must be a type URL');
   const type = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
   const value = new Uint8Array(Buffer.from(r.predicate.valueBase64 ?? '', 'base64'));
+  if (r.derived !== undefined && (typeof r.derived !== 'string' || r.derived === '')) throw invalidArgument(`line ${line}: derived`, 'must name the rule that derived it');
   const bytes = encodeRelationship(
-    { subject, predicate: { type, value }, object, createdAtMs: time(r.createdAt, `line ${line}: createdAt`), updatedAtMs: time(r.updatedAt, `line ${line}: updatedAt`) },
+    {
+      subject,
+      predicate: { type, value },
+      object,
+      createdAtMs: time(r.createdAt, `line ${line}: createdAt`),
+      updatedAtMs: time(r.updatedAt, `line ${line}: updatedAt`),
+      ...(r.derived === undefined ? {} : { derived: r.derived }),
+    },
     predicates,
   );
   const keys = tripleKeys({ subject, type, object });
@@ -215,6 +225,8 @@ class RestoreWriter {
     if (entry.kind === 'resource') {
       put(entry.key, encodeRecord(entry.record));
       for (const key of indexEntries(entry.record.ref, entry.record.labels)) put(key, INDEX_VALUE);
+      const selects = selectsEntryOf(entry.record.ref, entry.record.data, jsonReader()); // the Service selector index
+      if (selects) put(...selects);
       const name = typeCounterName(entry.record.ref);
       this.#counters.set(name, (this.#counters.get(name) ?? 0) + 1);
     } else {

@@ -12,6 +12,7 @@ import { invalidArgument } from './errors.js';
 import { encodeKey } from './key-codec.js';
 import { openLevelEngine } from './level-engine.js';
 import type { CacheOptions } from './read-cache.js';
+import type { DerivationRule } from '../relations/derivation-rules.js';
 import { ResourceStore, type StoreSetup } from './resource-store.js';
 import { isObject, normalizeCount } from './validate.js';
 
@@ -32,6 +33,13 @@ export interface StoreOptions {
   readonly registry?: Registry;
   /** How much of the change log is kept for replays. Default 100,000 events and 24 hours, compacted every 10 s. */
   readonly retention?: RetentionOptions;
+  /**
+   * Relationships derived from resource content. `disable`: built-in rules this store does not
+   * run (by name: `OwnerReference`, `PodNodeBinding`, `ServiceSelects`, `PodUses`, `ClaimBinding`,
+   * `BindsRole`); `rules`: rules of your own (as `store.registerRule`). Default: every built-in
+   * rule, no other.
+   */
+  readonly derivation?: { readonly disable?: readonly string[]; readonly rules?: readonly DerivationRule[] };
 }
 
 /** The default limit on a resource's data: 1.5 MiB, as etcd. */
@@ -57,7 +65,12 @@ export async function openStore(options: StoreOptions = {}): Promise<ResourceSto
   normalizeCount(cache.maxBytes, 'options.cache.maxBytes', Number.MAX_SAFE_INTEGER);
   const retention = options.retention ?? {};
   if (!isObject(retention)) throw invalidArgument('options.retention', 'must be an object');
+  const derivation = options.derivation ?? {};
+  if (!isObject(derivation)) throw invalidArgument('options.derivation', 'must be an object');
+  if (derivation.disable !== undefined && !Array.isArray(derivation.disable)) throw invalidArgument('options.derivation.disable', 'must be an array of rule names');
+  if (derivation.rules !== undefined && !Array.isArray(derivation.rules)) throw invalidArgument('options.derivation.rules', 'must be an array of rules');
   const setup = {
+    derivation,
     maxDataBytes,
     cache,
     registry: options.registry,

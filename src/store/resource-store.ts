@@ -20,7 +20,11 @@ import { exportSnapshot } from '../snapshot/snapshot-io.js';
 import { ContinueTokens, queryFingerprint } from '../indices/continue-token.js';
 import { parseLabelSelector } from '../indices/label-selector.js';
 import { matchesQuery, planQuery, type NormalizedQuery } from '../indices/query-planner.js';
-import { PredicateRegistry, type PredicateType } from '../relations/predicates.js';
+import { PredicateRegistry, SERVICE_SELECTS, type PredicateType } from '../relations/predicates.js';
+import { BUILTIN_RULES } from '../relations/builtin-rules.js';
+import { deriveRelationships, keepOnDelete, planDerivation, planLockKeys } from '../relations/derivation.js';
+import { jsonReader } from '../indices/selector-index.js';
+import { RuleSet, type DerivationRule } from '../relations/derivation-rules.js';
 import { RelationshipApi } from '../relations/relationship-api.js';
 import { addRelationship, deleteRelationship, deleteRelationshipsOf } from '../relations/relation-writes.js';
 import type { Graph, Relationship, RelationshipInput, RelationshipPage, RelationshipQuery, TraverseOptions } from '../relations/types.js';
@@ -60,6 +64,8 @@ export interface StoreSetup {
   readonly secret: Uint8Array;
   /** The first revision still in the change log. */
   readonly logStart: number;
+  /** Built-in rules turned off, and rules of the caller's own (validated by the store). */
+  readonly derivation?: { readonly disable?: readonly string[]; readonly rules?: readonly DerivationRule[] };
 }
 
 /** One validated operation of a write. */
@@ -82,6 +88,7 @@ export class ResourceStore {
   readonly #log: ChangeLog;
   readonly #streams: StreamContext;
   readonly #maxDataBytes: number;
+  readonly #rules: RuleSet;
   #commits = 0;
   #closed = false;
   #closing: Promise<void> = Promise.resolve();
@@ -104,6 +111,8 @@ export class ResourceStore {
     );
     this.#tokens = new ContinueTokens(setup.secret);
     this.#maxDataBytes = setup.maxDataBytes;
+    this.#rules = new RuleSet(this.#predicates, BUILTIN_RULES, setup.derivation?.disable ?? [], SERVICE_SELECTS);
+    (setup.derivation?.rules ?? []).forEach((rule, i) => this.#rules.register(rule, `options.derivation.rules[${i}]`));
     this.#log = new ChangeLog(engine, setup.logStart, this.#predicates, setup.retention, (events) => this.#router.publish(events), {
       compacted: (entries) => this.#metrics.logCompacted.inc(entries),
     });
@@ -235,6 +244,18 @@ export class ResourceStore {
   }
 
   /**
+   * Registers a derivation rule of your own (see `DerivationRule`): from then on, every write of a
+   * resource of the kinds it reads keeps the relationships it derives true, in the same
+   * transaction. Resources stored before are derived when next written (or by `verify --repair`).
+   * Its predicate type must be registered first. INVALID_ARGUMENT when the rule is malformed, or
+   * its name or predicate type is taken.
+   */
+  registerRule(rule: DerivationRule): void {
+    if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
+    this.#rules.register(rule, 'rule');
+  }
+
+  /**
    * Adds relationships, all or none, each taking a revision. Adding a triple that exists (same
    * subject, predicate type and object) replaces its payload and `updatedAt`. Either end may name
    * a resource that is not stored.
@@ -317,7 +338,7 @@ export class ResourceStore {
    * and the change log agree: what `resource-store verify` reports, for a store in use.
    */
   verify(): Promise<VerifyReport> {
-    return this.#run('verify', () => this.#atSnapshot(verifyIntegrity));
+    return this.#run('verify', () => this.#atSnapshot((reader) => verifyIntegrity(reader, this.#rules)));
   }
 
   /** Counts by type and namespace, relationships, change-log size and bytes, as of one snapshot: what `resource-store stats` reports. */
@@ -370,15 +391,21 @@ export class ResourceStore {
 
   #single(operation: Operation, prepare: () => PreparedWrite): Promise<Resource> {
     return this.#run(operation, async () => {
-      const write = prepare();
-      const [result] = await this.#execute([{ kind: 'resource', write, locks: [write.key] }], false);
+      const [result] = await this.#execute([this.#resourceOperation(prepare())], false);
       return share(result as Resource);
     });
   }
 
+  /** A resource write with what its content derives (content rules run here, before anything is read), and the keys it queues behind. */
+  #resourceOperation(prepared: PreparedWrite): PreparedOperation {
+    if (prepared.content === undefined) return { kind: 'resource', write: prepared, locks: [prepared.key] };
+    const derivation = planDerivation(this.#rules, prepared.ref, prepared.content, jsonReader());
+    return { kind: 'resource', write: { ...prepared, derivation }, locks: [prepared.key, ...planLockKeys(derivation)] };
+  }
+
   #prepareOperation(operation: BatchOperation): PreparedOperation {
     if (!isObject(operation)) throw invalidArgument('operation', 'must be an object');
-    const resourceOp = (write: PreparedWrite): PreparedOperation => ({ kind: 'resource', write, locks: [write.key] });
+    const resourceOp = (write: PreparedWrite): PreparedOperation => this.#resourceOperation(write);
     switch (operation.op) {
       case 'add':
       case 'update':
@@ -435,7 +462,7 @@ export class ResourceStore {
   }
 
   #writeContext(now: number): ResourceWriteContext {
-    return {
+    const ctx: ResourceWriteContext = {
       now,
       load: async (txn, key) => {
         const bytes = await txn.get(key);
@@ -451,9 +478,19 @@ export class ResourceStore {
         if (entry) this.#cache.set(key, entry);
         else this.#cache.delete(key);
       },
-      deleteRelationshipsOf: (txn, ref) => deleteRelationshipsOf(txn, ref, this.#predicates),
+      deleteRelationshipsOf: (txn, ref) =>
+        deleteRelationshipsOf(txn, ref, this.#predicates, (triple, derived) => keepOnDelete(this.#rules, ref, triple, derived)),
+      derive: (txn, before, after, plan, json) =>
+        deriveRelationships(txn, {
+          rules: this.#rules,
+          predicates: this.#predicates,
+          now,
+          json,
+          labelsAt: async (txn, key) => (ctx.written.get(key)?.record ?? (await ctx.load(txn, key))?.record)?.labels,
+        }, before, after, plan),
       written: new Map(),
     };
+    return ctx;
   }
 
   /** The stored state of a key: from the cache, else from the engine (then cached, unless a commit raced the read). */

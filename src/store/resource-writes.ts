@@ -2,18 +2,23 @@
  * What one add, update, apply or delete does, inside a transaction: reads the resource's current
  * state (which becomes the write's precondition), decides the outcome (NOT_FOUND, ALREADY_EXISTS,
  * CONFLICT, a no-op apply, or a change), and buffers the new record, the index entries to write
- * and delete, the type counter's move and one store revision. An apply whose content equals the
- * stored content (content-equality.ts: whatever the order of keys) changes nothing. A delete
- * also removes every relationship that names the resource, in the same transaction.
+ * and delete (label and selector indices, with the guards of their scanned ranges), the type
+ * counter's move and one store revision. An apply whose content equals the stored content
+ * (content-equality.ts: whatever the order of keys) changes nothing. An add or update then makes
+ * the relationships derived from the new content true (src/relations/derivation.ts); a delete
+ * removes the relationships that name the resource; both in the same transaction.
  */
 import { StoreError } from './errors.js';
-import { indexEntries, INDEX_VALUE, labelIndexChanges } from '../indices/index-keys.js';
+import { indexEntries, INDEX_VALUE, labelIndexChanges, refOfIndexKey } from '../indices/index-keys.js';
+import { guardValue, isSelected, jsonReader, labelGuardKey, selectsEntryOf, selectsGuardKey, SELECTED_TYPE, type JsonReader } from '../indices/selector-index.js';
+import { decodeKey } from './key-codec.js';
 import { sameContent, type ResourceContent } from './content-equality.js';
 import { decodeRecord, encodeRecord, toResource, type ResourceRecord } from './resource-codec.js';
 import type { StoredResource } from './read-cache.js';
 import { formatRef } from './refs.js';
 import { typeCounterName } from './resource-keys.js';
 import type { Transaction } from './transaction.js';
+import type { DerivationPlan } from '../relations/derivation.js';
 import type { Resource, ResourceRef } from './types.js';
 
 /** A validated write, ready to run in a transaction. */
@@ -25,6 +30,8 @@ export interface PreparedWrite {
   readonly version?: number;
   /** For add, update and apply. */
   readonly content?: ResourceContent;
+  /** For add, update and apply: what the content rules derive from `content`. */
+  readonly derivation?: DerivationPlan;
 }
 
 /** What a resource write needs from the store around it. */
@@ -33,8 +40,10 @@ export interface ResourceWriteContext {
   load(txn: Transaction, key: string): Promise<StoredResource | undefined>;
   /** Records in the cache what a committed write left at `key`. */
   remember(key: string, entry: StoredResource | undefined): void;
-  /** Deletes, in the transaction, every relationship naming `ref`. */
+  /** Deletes, in the transaction, the relationships naming `ref` (src/relations/relation-writes.ts says which). */
   deleteRelationshipsOf(txn: Transaction, ref: ResourceRef): Promise<void>;
+  /** Makes the relationships derived from a resource's new content true, in the transaction. */
+  derive(txn: Transaction, before: CurrentState['record'] | undefined, after: CurrentState['record'], plan: DerivationPlan, json: JsonReader): Promise<void>;
   readonly now: number;
   /** The states this transaction has written so far, by key (an empty map for each transaction). */
   readonly written: Map<string, CurrentState>;
@@ -104,6 +113,34 @@ function store(txn: Transaction, ctx: ResourceWriteContext, key: string, state: 
 }
 
 /**
+ * Buffers the selector-index change of a resource going from `before` to `after` (either absent),
+ * and the guards of the ranges its entries enter: the selector entry's pair, and each new label
+ * of a selected type (see src/indices/selector-index.ts).
+ */
+function selectorIndexChanges(
+  txn: Transaction,
+  ref: ResourceRef,
+  before: CurrentState['record'] | undefined,
+  after: Pick<CurrentState['record'], 'data'> | undefined,
+  labelPuts: readonly string[],
+  json: JsonReader,
+): void {
+  const old = before === undefined ? undefined : selectsEntryOf(ref, before.data, json);
+  const now = after === undefined ? undefined : selectsEntryOf(ref, after.data, json);
+  if (old !== undefined && old[0] !== now?.[0]) txn.del(old[0]);
+  if (now !== undefined && (old === undefined || Buffer.compare(old[1], now[1]) !== 0)) {
+    txn.put(now[0], now[1]);
+    const [namespace, key, value] = decodeKey(now[0]).fields as [string, string, string];
+    txn.put(selectsGuardKey(namespace, key, value), guardValue());
+  }
+  if (!isSelected(ref)) return;
+  for (const entry of labelPuts) {
+    const [key, value] = decodeKey(entry).fields as [string, string];
+    txn.put(labelGuardKey(SELECTED_TYPE, refOfIndexKey(entry).namespace, key, value), guardValue());
+  }
+}
+
+/**
  * Runs `write` in `txn` and returns what the caller gets back once it has committed: the new
  * state, or the last state for a delete. Throws NOT_FOUND, ALREADY_EXISTS or CONFLICT when it
  * cannot apply.
@@ -111,12 +148,14 @@ function store(txn: Transaction, ctx: ResourceWriteContext, key: string, state: 
 export async function writeResource(txn: Transaction, write: PreparedWrite, ctx: ResourceWriteContext): Promise<WriteOutcome> {
   const { ref, key } = write;
   const current = await currentState(txn, key, ctx);
+  const json = jsonReader();
   if (write.op === 'delete') {
     if (!current) throw new StoreError('NOT_FOUND', `${formatRef(ref)} not found`);
     checkPreconditions(write, current.record);
     txn.del(key);
     ctx.written.delete(key);
     for (const entry of indexEntries(ref, current.record.labels)) txn.del(entry);
+    selectorIndexChanges(txn, ref, current.record, undefined, [], json);
     txn.count(typeCounterName(ref), -1);
     txn.changeAt(() => {
       const last = current.committed();
@@ -132,11 +171,15 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
     if (write.op === 'apply' && write.version !== undefined) {
       throw conflict(ref, `expected version ${write.version}, but it does not exist`);
     }
-    for (const entry of indexEntries(ref, content.labels)) txn.put(entry, INDEX_VALUE);
+    const entries = indexEntries(ref, content.labels);
+    for (const entry of entries) txn.put(entry, INDEX_VALUE);
+    selectorIndexChanges(txn, ref, undefined, content, entries.slice(1), json);
     txn.count(typeCounterName(ref), 1);
     const { now } = ctx;
     const record = { ref, uid: write.uid ?? crypto.randomUUID(), ...content, createdAtMs: now, updatedAtMs: now, version: 1 };
-    return store(txn, ctx, key, record, undefined);
+    const outcome = store(txn, ctx, key, record, undefined);
+    await ctx.derive(txn, undefined, record, write.derivation ?? [], json);
+    return outcome;
   }
   if (write.op === 'add') throw new StoreError('ALREADY_EXISTS', `${formatRef(ref)} already exists`);
   const stored = current.record;
@@ -145,6 +188,9 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
   const labelChanges = labelIndexChanges(ref, stored.labels, content.labels);
   for (const entry of labelChanges.dels) txn.del(entry);
   for (const entry of labelChanges.puts) txn.put(entry, INDEX_VALUE);
+  selectorIndexChanges(txn, ref, stored, content, labelChanges.puts, json);
   const record = { ref, uid: stored.uid, ...content, createdAtMs: stored.createdAtMs, updatedAtMs: ctx.now, version: stored.version + 1 };
-  return store(txn, ctx, key, record, current);
+  const outcome = store(txn, ctx, key, record, current);
+  await ctx.derive(txn, stored, record, write.derivation ?? [], json);
+  return outcome;
 }

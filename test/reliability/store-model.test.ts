@@ -2,8 +2,11 @@
  * Model-based property test of the whole store: random sequences of every operation, invalid ones
  * included (stale versions, absent refs, bad labels, failing batches), on both engines, against a
  * plain in-memory model. After every step, every get, list, selector query and relationship query
- * agrees with the model, and so does the event stream (types, revisions, order). Counterexamples
- * fast-check found and shrank are kept in REGRESSIONS and run first.
+ * agrees with the model, and so does the event stream (types, revisions, order). The model
+ * includes derived relationships: a Pod whose data has value 3 names Node n1 (`spec.nodeName`),
+ * so the store derives a PodNodeBinding that follows the Pod's writes, survives the Node's
+ * delete, gives way to a caller's own relationship of the same triple, and cannot be deleted by
+ * a caller. Counterexamples fast-check found and shrank are kept in REGRESSIONS and run first.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -47,13 +50,32 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 
 interface State {
   resources: Map<number, { labels: number; value: number; version: number }>;
-  triples: Set<string>;
+  /** Each stored triple, and whether it is derived. */
+  triples: Map<string, boolean>;
   revision: number;
   events: string[];
 }
 
-const clone = (s: State): State => ({ resources: new Map([...s.resources].map(([k, v]) => [k, { ...v }])), triples: new Set(s.triples), revision: s.revision, events: [...s.events] });
+const clone = (s: State): State => ({ resources: new Map([...s.resources].map(([k, v]) => [k, { ...v }])), triples: new Map(s.triples), revision: s.revision, events: [...s.events] });
 const triple = (s: number, t: number, o: number) => `${s}|${t}|${o}`;
+const NODE = 3;
+/** The data of value `value`: value 3 names Node n1 as a Pod's node. */
+const dataOf = (value: number) => (value === 3 ? { value, spec: { nodeName: 'n1' } } : { value });
+
+/** After a write of resource `r` with `value`, the derived PodNodeBinding follows it (a caller's own triple is left alone). */
+function modelDerive(state: State, r: number, value: number | undefined): void {
+  if (REFS[r]!.kind !== 'Pod') return;
+  const key = triple(r, 1, NODE);
+  const stored = state.triples.get(key);
+  const ev = (type: string) => state.events.push(`${++state.revision} relationship ${type} ${id(REFS[r]!)}>${id(REFS[NODE]!)}`);
+  if (value === 3 && stored === undefined) {
+    state.triples.set(key, true);
+    ev('add');
+  } else if (value !== 3 && stored === true) {
+    state.triples.delete(key);
+    ev('delete');
+  }
+}
 
 /** Applies a write to the model; returns the error code it must fail with, if any. */
 function modelWrite(state: State, w: Write): string | undefined {
@@ -66,32 +88,37 @@ function modelWrite(state: State, w: Write): string | undefined {
       if (current) return 'ALREADY_EXISTS';
       state.resources.set(w.r, { labels: w.labels, value: w.value, version: 1 });
       ev('add');
+      modelDerive(state, w.r, w.value);
       return undefined;
     case 'update':
       if (!current) return 'NOT_FOUND';
       if (expected !== undefined && expected !== current.version) return 'CONFLICT';
       state.resources.set(w.r, { labels: w.labels, value: w.value, version: current.version + 1 });
       ev('update');
+      modelDerive(state, w.r, w.value);
       return undefined;
     case 'apply':
       if (!current) {
         if (w.version !== 'none') return 'CONFLICT';
         state.resources.set(w.r, { labels: w.labels, value: w.value, version: 1 });
         ev('add');
+        modelDerive(state, w.r, w.value);
         return undefined;
       }
       if (expected !== undefined && expected !== current.version) return 'CONFLICT';
       if (current.labels === w.labels && current.value === w.value) return undefined;
       state.resources.set(w.r, { labels: w.labels, value: w.value, version: current.version + 1 });
       ev('update');
+      modelDerive(state, w.r, w.value);
       return undefined;
     case 'delete': {
       if (!current) return 'NOT_FOUND';
       if (expected !== undefined && expected !== current.version) return 'CONFLICT';
       state.resources.delete(w.r);
       ev('delete');
-      // The cascade deletes in key order: as subject (subject order), then as object (object order).
-      const mine = [...state.triples].map((t) => t.split('|').map(Number) as [number, number, number]);
+      // The cascade deletes in key order: as subject (subject order), then as object (object order),
+      // sparing a derived relationship whose other end (the Pod, its subject) still names this one.
+      const mine = [...state.triples].filter(([t, derived]) => !derived || Number(t.split('|')[0]) === w.r).map(([t]) => t.split('|').map(Number) as [number, number, number]);
       const keyOf = ([s, t, o]: [number, number, number], which: 0 | 2) => tripleKeys({ subject: REFS[s]!, type: `resourcestore.v1.${TYPES[t]}`, object: REFS[o]! })[which];
       const asSubject = mine.filter(([s]) => s === w.r).sort((a, b) => Buffer.compare(Buffer.from(keyOf(a, 0)), Buffer.from(keyOf(b, 0))));
       const asObject = mine.filter(([s, , o]) => o === w.r && s !== w.r).sort((a, b) => Buffer.compare(Buffer.from(keyOf(a, 2)), Buffer.from(keyOf(b, 2))));
@@ -110,10 +137,13 @@ function modelStep(state: State, s: Step): { state: State; code: string | undefi
     const key = triple(s.s, s.t, s.o);
     const ev = (type: string) => next.events.push(`${++next.revision} relationship ${type} ${id(REFS[s.s]!)}>${id(REFS[s.o]!)}`);
     if (s.op === 'relate') {
-      // The model's predicates carry no payload: relating a stored triple again changes nothing.
+      // The model's predicates carry no payload: relating a stored triple again changes nothing;
+      // relating a derived one (whose payload names the node) makes it the caller's own.
       if (!next.triples.has(key)) ev('add');
-      next.triples.add(key);
-    } else if (next.triples.delete(key)) ev('delete');
+      else if (next.triples.get(key) === true) ev('update');
+      next.triples.set(key, false);
+    } else if (next.triples.get(key) === true) return { state, code: 'INVALID_ARGUMENT' };
+    else if (next.triples.delete(key)) ev('delete');
     else if (!s.ignore) return { state, code: 'NOT_FOUND' };
     return { state: next, code: undefined };
   }
@@ -131,7 +161,7 @@ function toInput(state: State, w: Write) {
   const current = state.resources.get(w.r);
   const version = w.op !== 'add' && w.version !== 'none' ? (current ? (w.version === 'current' ? current.version : current.version + 7) : 3) : undefined;
   if (w.op === 'delete') return { ref: REFS[w.r]!, ...(version === undefined ? {} : { version }) };
-  return { ref: REFS[w.r]!, labels: w.op === 'add' && w.bad ? BAD_LABELS : LABELS[w.labels]!, data: { value: w.value }, ...(version === undefined ? {} : { version }) };
+  return { ref: REFS[w.r]!, labels: w.op === 'add' && w.bad ? BAD_LABELS : LABELS[w.labels]!, data: dataOf(w.value), ...(version === undefined ? {} : { version }) };
 }
 
 async function runStep(store: ResourceStore, state: State, s: Step): Promise<string | undefined> {
@@ -168,7 +198,7 @@ async function check(store: ResourceStore, state: State, events: string[]): Prom
     const want = state.resources.get(r);
     const got = await store.get(REFS[r]!).catch(() => undefined);
     assert.equal(got === undefined, want === undefined, `get ${id(REFS[r]!)}`);
-    if (got && want) assert.deepEqual([got.version, got.labels, got.data], [want.version, LABELS[want.labels], { value: want.value }], `get ${id(REFS[r]!)}`);
+    if (got && want) assert.deepEqual([got.version, got.labels, got.data], [want.version, LABELS[want.labels], dataOf(want.value)], `get ${id(REFS[r]!)}`);
   }
   const expectList = (filter: (r: number, labels: Record<string, string>) => boolean) =>
     [...state.resources].filter(([r, v]) => filter(r, LABELS[v.labels]!)).map(([r]) => id(REFS[r]!)).sort();
@@ -179,9 +209,14 @@ async function check(store: ResourceStore, state: State, events: string[]): Prom
   assert.deepEqual(await list({ labelSelector: 'app=web' }), expectList((_, l) => l.app === 'web'));
   assert.deepEqual(await list({ type: { version: 'v1', kind: 'Pod' }, labelSelector: 'app!=web,tier' }), expectList((r, l) => REFS[r]!.kind === 'Pod' && l.app !== 'web' && 'tier' in l));
   assert.deepEqual(await list({ namespace: 'a', labelSelector: '!tier' }), expectList((r, l) => REFS[r]!.namespace === 'a' && !('tier' in l)));
-  const rels = async (query: object) => (await store.getRelationships(query)).items.map((r) => `${id(r.subject)}>${id(r.object)}>${r.predicate.type.split('.').pop()}`).sort();
+  const rels = async (query: object) =>
+    (await store.getRelationships(query)).items.map((r) => `${id(r.subject)}>${id(r.object)}>${r.predicate.type.split('.').pop()}${r.derived === undefined ? '' : '*'}`).sort();
   const expectRels = (f: (s: number, o: number) => boolean) =>
-    [...state.triples].map((t) => t.split('|').map(Number) as [number, number, number]).filter(([s, , o]) => f(s, o)).map(([s, t, o]) => `${id(REFS[s]!)}>${id(REFS[o]!)}>${TYPES[t]}`).sort();
+    [...state.triples]
+      .map(([t, derived]) => [...t.split('|').map(Number), derived] as [number, number, number, boolean])
+      .filter(([s, , o]) => f(s, o))
+      .map(([s, t, o, derived]) => `${id(REFS[s]!)}>${id(REFS[o]!)}>${TYPES[t]}${derived ? '*' : ''}`)
+      .sort();
   assert.deepEqual(await rels({}), expectRels(() => true));
   for (let r = 0; r < REFS.length; r++) {
     assert.deepEqual(await rels({ subject: REFS[r] }), expectRels((s) => s === r));
@@ -206,6 +241,8 @@ const REGRESSIONS: Step[][] = [
   [{ op: 'apply', r: 4, labels: 0, value: 0, version: 'none' }, { op: 'relate', s: 0, t: 0, o: 0, ignore: false }],
   // Found by the property: a batch with bad input fails with INVALID_ARGUMENT before any precondition.
   [{ op: 'batch', writes: [{ op: 'update', r: 0, labels: 0, value: 0, version: 'current' }, { op: 'add', r: 0, labels: 0, value: 0, bad: true }] }],
+  // A derived node binding: kept when the Node goes, taken over by a caller, dropped when the Pod stops naming the node.
+  [{ op: 'add', r: 3, labels: 0, value: 0 }, { op: 'add', r: 0, labels: 1, value: 3 }, { op: 'unrelate', s: 0, t: 1, o: 3 }, { op: 'delete', r: 3, version: 'none' }, { op: 'update', r: 0, labels: 1, value: 2, version: 'none' }, { op: 'apply', r: 1, labels: 0, value: 3, version: 'none' }, { op: 'relate', s: 1, t: 1, o: 3 }, { op: 'update', r: 1, labels: 0, value: 1, version: 'current' }],
   // An apply that changes nothing, then one that does.
   [{ op: 'apply', r: 2, labels: 1, value: 2, version: 'none' }, { op: 'apply', r: 2, labels: 1, value: 2, version: 'current' }, { op: 'apply', r: 2, labels: 4, value: 2, version: 'stale' }],
 ];
@@ -216,7 +253,7 @@ for (const factory of factories) {
       const { store } = await factory.open();
       const events: string[] = [];
       const subscription = store.subscribe({ relationships: true }).subscribe((e) => events.push(describeEvent(e)));
-      let state: State = { resources: new Map(), triples: new Set(), revision: 0, events: [] };
+      let state: State = { resources: new Map(), triples: new Map(), revision: 0, events: [] };
       try {
         for (const s of steps) {
           const outcome = modelStep(state, s);

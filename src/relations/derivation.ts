@@ -1,0 +1,190 @@
+/**
+ * Derivation in the write path: when a resource is added or updated, the relationships its
+ * content names are made true in the same transaction, through the ordinary relationship writes
+ * (so their events follow the resource's, in the same revision sequence). The content rules run
+ * as the write is prepared (they read the new content only), so a failing rule fails the write
+ * before anything is read, and the write queues behind writes to the same other ends (whose
+ * relationship counts it changes) instead of racing them. For each rule that reads the
+ * resource's kind, the relationships it derives are compared with those stored as derived
+ * by that rule at the resource's end (read through an exact prefix scan, guarded by the
+ * resource's relationship count as every scan of its relationships is): stale ones are deleted,
+ * new or changed ones written; a caller's own relationship of the same triple is left alone.
+ * ServiceSelects is made from both ends: a Service write lists the Pods of its namespace with its
+ * selector's first pair (label index, guarded as selector-index.ts says) and checks each; a Pod
+ * write finds the Services filed under its labels in the selector index and checks each. Each
+ * side skips the work when what it decides on (labels, selector) did not change. A delete needs
+ * no derivation: it deletes the relationships naming the resource (`keepOnDelete` spares those
+ * derived from the other end's content, which still names it).
+ */
+import { labelPrefix, refOfIndexKey } from '../indices/index-keys.js';
+import {
+  isSelected,
+  isSelecting,
+  labelGuardKey,
+  refOfSelectsKey,
+  sameSelector,
+  SELECTED_TYPE,
+  selectorOf,
+  selectorOfEntry,
+  selects,
+  selectsGuardKey,
+  selectsPrefix,
+  type JsonReader,
+  type Selector,
+} from '../indices/selector-index.js';
+import { encodeKey } from '../store/key-codec.js';
+import { deepFreeze, unpackData, type ResourceRecord } from '../store/resource-codec.js';
+import { refFields } from '../store/refs.js';
+import { resourceKey } from '../store/resource-keys.js';
+import type { Transaction } from '../store/transaction.js';
+import type { ResourceData, ResourceRef } from '../store/types.js';
+import { SERVICE_SELECTS_RULE, type ContentRule, type PlannedEdge, type RuleSet } from './derivation-rules.js';
+import type { PredicateRegistry } from './predicates.js';
+import { timesOf } from './relation-codec.js';
+import { endCountKey, POS, SPO, tripleKeys, tripleOfKey, type Triple } from './relation-keys.js';
+import { addRelationship, deleteRelationship } from './relation-writes.js';
+
+/** A resource state as a write sees it (its revision is made at commit). */
+export type ResourceState = Omit<ResourceRecord, 'revision'>;
+
+/** What derivation needs from the write around it. */
+export interface DerivationContext {
+  readonly rules: RuleSet;
+  readonly predicates: PredicateRegistry;
+  readonly now: number;
+  readonly json: JsonReader;
+  /** The labels of the resource at `key` as this transaction sees it (its own writes included), if stored. */
+  labelsAt(txn: Transaction, key: string): Promise<Readonly<Record<string, string>> | undefined>;
+}
+
+/** What the content rules derive from a resource's new content: worked out before its transaction runs, since it depends on nothing stored. */
+export type DerivationPlan = ReadonlyArray<{ readonly rule: ContentRule; readonly edges: readonly PlannedEdge[] }>;
+
+/**
+ * The plan of a resource written with `content`: each rule reading its kind, with what it derives.
+ * Throws INVALID_ARGUMENT naming a rule that fails.
+ */
+export function planDerivation(rules: RuleSet, ref: ResourceRef, content: Pick<ResourceState, 'data' | 'labels' | 'annotations'>, json: JsonReader): DerivationPlan {
+  const contentRules = rules.forKind(ref);
+  if (contentRules.length === 0) return [];
+  const parsed = json(content.data);
+  const data = parsed === undefined ? unpackData(content.data) : deepFreeze(parsed as ResourceData);
+  const source = Object.freeze({ ref, labels: content.labels, annotations: content.annotations, data });
+  return contentRules.map((rule) => ({ rule, edges: rules.plan(rule, source) }));
+}
+
+/** The keys a write with this plan queues behind: the resource keys of the other ends (as relationship writes do). */
+export function planLockKeys(plan: DerivationPlan): string[] {
+  return plan.flatMap(({ edges }) => edges.flatMap((edge) => [resourceKey(edge.subject), resourceKey(edge.object)]));
+}
+
+/**
+ * Makes the derived relationships of a resource written from `before` (absent for an add) to
+ * `after` true: those of `plan` (made from `after`'s content), and ServiceSelects.
+ */
+export async function deriveRelationships(
+  txn: Transaction,
+  ctx: DerivationContext,
+  before: ResourceState | undefined,
+  after: ResourceState,
+  plan: DerivationPlan,
+): Promise<void> {
+  const { rules } = ctx;
+  const ref = after.ref;
+  for (const { rule, edges } of plan) await reconcile(txn, ctx, ref, rule.predicate, rule.direction, rule.name, edges);
+  if (!rules.selects) return;
+  const predicate = rules.get(SERVICE_SELECTS_RULE)!.predicate;
+  if (isSelecting(ref)) {
+    const selector = selectorOf(after.data, ctx.json);
+    if (before === undefined || !sameSelector(selectorOf(before.data, ctx.json), selector)) {
+      const pods = selector === undefined ? [] : await selectedBy(txn, ctx, ref.namespace, selector);
+      await reconcile(txn, ctx, ref, predicate, 'out', SERVICE_SELECTS_RULE, pods.map((pod) => selectsEdge(ctx, predicate, ref, selector!, pod)));
+    }
+  }
+  if (isSelected(ref) && (before === undefined || !sameLabels(before.labels, after.labels))) {
+    const services = await selecting(txn, ref.namespace, after.labels);
+    await reconcile(txn, ctx, ref, predicate, 'in', SERVICE_SELECTS_RULE, services.map(([service, selector]) => selectsEdge(ctx, predicate, service, selector, ref)));
+  }
+}
+
+/**
+ * Whether deleting `deleted` keeps a relationship naming it: one derived by a content rule from
+ * the other end, whose content still names the deleted resource.
+ */
+export function keepOnDelete(rules: RuleSet, deleted: ResourceRef, triple: Triple, derived: string | undefined): boolean {
+  const rule = derived === undefined ? undefined : rules.get(derived);
+  if (rule?.rule === undefined) return false;
+  const producer = rule.direction === 'out' ? triple.subject : triple.object;
+  return resourceKey(producer) !== resourceKey(deleted);
+}
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && b[key] === a[key]);
+}
+
+function selectsEdge(ctx: DerivationContext, predicate: string, service: ResourceRef, selector: Selector, pod: ResourceRef): PlannedEdge {
+  return { subject: service, predicate: ctx.predicates.pack({ type: predicate, value: { selector } }), object: pod };
+}
+
+/** The Pods of `namespace` that `selector` selects: those with its first pair, checked whole. */
+async function selectedBy(txn: Transaction, ctx: DerivationContext, namespace: string, selector: Selector): Promise<ResourceRef[]> {
+  const [key, value] = Object.entries(selector)[0]!;
+  await txn.get(labelGuardKey(SELECTED_TYPE, namespace, key, value));
+  const pods: ResourceRef[] = [];
+  for (const entry of (await txn.keysWithPrefix(labelPrefix(key, value, SELECTED_TYPE, namespace))).sort()) {
+    const pod = refOfIndexKey(entry);
+    const labels = await ctx.labelsAt(txn, resourceKey(pod));
+    if (labels !== undefined && selects(selector, labels)) pods.push(pod);
+  }
+  return pods;
+}
+
+/** The Services of `namespace` whose selectors `labels` match: those filed under one of the labels, checked whole. */
+async function selecting(txn: Transaction, namespace: string, labels: Readonly<Record<string, string>>): Promise<Array<[ResourceRef, Selector]>> {
+  const found: Array<[ResourceRef, Selector]> = [];
+  for (const [key, value] of Object.entries(labels)) {
+    await txn.get(selectsGuardKey(namespace, key, value));
+    for (const entry of (await txn.keysWithPrefix(selectsPrefix(namespace, key, value))).sort()) {
+      const stored = await txn.get(entry);
+      if (stored === undefined) continue;
+      const selector = selectorOfEntry(stored);
+      if (selects(selector, labels)) found.push([refOfSelectsKey(entry), selector]);
+    }
+  }
+  return found;
+}
+
+/**
+ * Makes the relationships `rule` derived at `ref`'s end (`out`: as subject, `in`: as object) be
+ * exactly `planned`: deletes the stored ones it no longer derives, then writes the planned ones.
+ */
+async function reconcile(
+  txn: Transaction,
+  ctx: DerivationContext,
+  ref: ResourceRef,
+  predicate: string,
+  direction: 'out' | 'in',
+  rule: string,
+  planned: readonly PlannedEdge[],
+): Promise<void> {
+  const wanted = new Set(planned.map((edge) => tripleKeys({ subject: edge.subject, type: predicate, object: edge.object })[0]));
+  for (const triple of await storedDerived(txn, ref, predicate, direction, rule)) {
+    if (!wanted.has(tripleKeys(triple)[0])) await deleteRelationship(txn, triple, ctx.predicates, false, false);
+  }
+  for (const edge of planned) await addRelationship(txn, edge, ctx.predicates, ctx.now, rule);
+}
+
+/** The relationships stored as derived by `rule` at `ref`'s end, in key order. */
+async function storedDerived(txn: Transaction, ref: ResourceRef, predicate: string, direction: 'out' | 'in', rule: string): Promise<Triple[]> {
+  // The count guards the scan: any change to a relationship naming `ref` changes it.
+  if ((await txn.get(endCountKey(ref))) === undefined) return [];
+  const prefix = direction === 'out' ? encodeKey(SPO, ...refFields(ref), predicate) : encodeKey(POS, predicate, ...refFields(ref));
+  const triples: Triple[] = [];
+  for (const key of (await txn.keysWithPrefix(prefix)).sort()) {
+    const triple = tripleOfKey(key);
+    const [spo] = tripleKeys(triple);
+    if (timesOf((await txn.get(spo))!, spo).derived === rule) triples.push(triple);
+  }
+  return triples;
+}
