@@ -1,12 +1,13 @@
 /**
  * Talking to a running server from the CLI: `serverFetch` (one request, with the bearer token when
  * one is given, that says plainly when the server cannot be reached or refuses), and the import
- * target behind a server: the same writes as a local import, over the HTTP API (GET an item,
- * PATCH to apply, POST /batch to replace, POST /relationships). Error answers become StoreErrors
- * with the server's code.
+ * target behind a server: the same writes as a local import, over the store's own routes (GET
+ * /resource?ref= to read, POST /batch to apply, or to delete and add as one write), which speak
+ * the store's shape, so the import's summary (created, updated, unchanged, replaced) is the same
+ * as a local one's. Error answers become StoreErrors with the server's code.
  */
 import type { ImportTarget } from '../import/importer.js';
-import { resourcePath } from '../server/paths.js';
+import { refParam } from '../server/paths.js';
 import { StoreError, ERROR_CODES, type ErrorCode } from '../store/errors.js';
 import type { Resource, ResourceInput, ResourceRef } from '../store/types.js';
 
@@ -54,28 +55,21 @@ export function httpTarget(baseUrl: string, token?: string): ImportTarget {
     }
     return { status: response.status, json };
   };
-  const bodyOf = (input: ResourceInput) => ({
-    ...(input.uid === undefined ? {} : { uid: input.uid }),
-    ...(input.data === undefined ? {} : { data: input.data }),
-    ...(input.labels === undefined ? {} : { labels: input.labels }),
-    ...(input.annotations === undefined ? {} : { annotations: input.annotations }),
-  });
+  const batch = async (operations: readonly unknown[]): Promise<Resource[]> => {
+    const { status, json } = await call('POST', '/batch', { operations });
+    if (status === 404) throw new StoreError('NOT_FOUND', (json as { message?: string } | undefined)?.message ?? 'not found');
+    return (json as { results: Resource[] }).results;
+  };
   return {
     async get(ref: ResourceRef) {
-      const { status, json } = await call('GET', resourcePath(ref));
+      const { status, json } = await call('GET', `/resource?ref=${refParam(ref)}`);
       return status === 404 ? undefined : (json as Resource);
     },
-    async apply(input) {
-      const { status, json } = await call('PATCH', resourcePath(input.ref as ResourceRef), bodyOf(input));
-      if (status === 404) throw new StoreError('NOT_FOUND', (json as { message?: string })?.message ?? 'not found');
-      return json as Resource;
+    async apply(input: ResourceInput) {
+      return (await batch([{ op: 'apply', resource: input }]))[0]!;
     },
-    async replace(input) {
-      const { json } = await call('POST', '/batch', { operations: [{ op: 'delete', ref: input.ref }, { op: 'add', resource: input }] });
-      return (json as { results: Resource[] }).results[1]!;
-    },
-    async addRelationships(relationships) {
-      await call('POST', '/relationships', { relationships });
+    async replace(input: ResourceInput) {
+      return (await batch([{ op: 'delete', ref: input.ref }, { op: 'add', resource: input }]))[1]!;
     },
   };
 }

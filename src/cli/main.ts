@@ -30,6 +30,8 @@ program
   .option('--port <port>', 'port to listen on (0: any free port)', '8080')
   .option('--token-file <file>', 'require this bearer token (or set RESOURCE_STORE_TOKEN)')
   .option('--log', 'log every request')
+  .option('--tls-cert-file <file>', 'serve HTTPS with this PEM certificate (kubectl sends a token only over TLS)')
+  .option('--tls-key-file <file>', 'the PEM key of --tls-cert-file')
   .option('--allow-host <host>', 'also answer to this Host name (repeatable, or comma-separated; * for any, behind a proxy)', (value: string, previous: string[]) => [...previous, value], [] as string[])
   .action((options) => serve(options));
 

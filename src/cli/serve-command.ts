@@ -19,6 +19,16 @@ export interface ServeOptions {
   readonly log?: boolean;
   /** More Host names to answer to, each comma-separated list as given (`--allow-host`, repeatable). */
   readonly allowHost?: string | readonly string[];
+  /** Serve HTTPS with this PEM certificate and the key in `tlsKeyFile`. */
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+}
+
+/** The certificate and key of `--tls-cert-file` and `--tls-key-file`: both or neither. */
+function readTls(options: Pick<ServeOptions, 'tlsCertFile' | 'tlsKeyFile'>): { cert: Buffer; key: Buffer } | undefined {
+  if (options.tlsCertFile === undefined && options.tlsKeyFile === undefined) return undefined;
+  if (options.tlsCertFile === undefined || options.tlsKeyFile === undefined) throw new Error('--tls-cert-file and --tls-key-file go together');
+  return { cert: readFileSync(options.tlsCertFile), key: readFileSync(options.tlsKeyFile) };
 }
 
 /** The Host names `serve` answers to besides localhost and IP addresses: its `--host`, and every `--allow-host`. */
@@ -55,8 +65,15 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${options.port}`);
+  const tls = readTls(options);
   const store = await openStore(options.memory ? {} : { path: options.data });
-  const server = buildServer({ store, ...(token === undefined ? {} : { token }), allowedHosts: allowedHostsOf(options), logger: options.log ?? false });
+  const server = buildServer({
+    store,
+    ...(token === undefined ? {} : { token }),
+    ...(tls === undefined ? {} : { tls }),
+    allowedHosts: allowedHostsOf(options),
+    logger: options.log ?? false,
+  });
   try {
     await server.app.listen({ host: options.host, port });
   } catch (err) {
@@ -66,7 +83,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const address = server.app.server.address();
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;
   const where = options.memory ? 'an in-memory store' : `the store in ${options.data}`;
-  process.stdout.write(`resource-store serving ${where} at http://${options.host}:${actualPort} (revision ${store.revision})\n`);
+  process.stdout.write(`resource-store serving ${where} at ${tls ? 'https' : 'http'}://${options.host}:${actualPort} (revision ${store.revision})\n`);
   const stop = (signal: string): void => {
     process.stdout.write(`${signal}: shutting down\n`);
     server.shutdown().then(

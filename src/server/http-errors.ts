@@ -1,13 +1,17 @@
 /**
- * How errors become HTTP answers: every StoreError code has one status, and the body is always
- * `{ code, message }`. Fastify's own errors (malformed JSON, a body over the limit, a wrong
- * content type) become 4xx with the store's codes, so a bad request never gets a 5xx. An answer
- * given before the request's body has arrived (a body over the limit, a wrong content type) keeps
- * the connection open while the rest of the body is read and discarded, so that every client,
- * including one that reads its answer only after sending everything, reads it: closing at once
- * would reset the connection under a client still sending.
+ * How errors become HTTP answers: every StoreError code has one status. The body depends on the
+ * path: on the Kubernetes paths (`/api`, `/apis`, `/version`, `/openapi`, see `isKubePath`) it is
+ * a Kubernetes `Status` (src/kube/status.ts), which kubectl and client libraries read; everywhere
+ * else it is the store's `{ code, message }`. Fastify's own errors (malformed JSON, a body over the
+ * limit, a wrong content type) become 4xx with the store's codes, so a bad request never gets a
+ * 5xx. An answer given before the request's body has arrived (a body over the limit, a wrong
+ * content type) keeps the connection open while the rest of the body is read and discarded, so
+ * that every client, including one that reads its answer only after sending everything, reads it:
+ * closing at once would reset the connection under a client still sending.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { PATCH_TYPES } from '../kube/patch.js';
+import { failure, REASON_CODES, statusOf, type StatusReason, type StatusTarget } from '../kube/status.js';
 import { StoreError, type ErrorCode } from '../store/errors.js';
 
 /** The status of each code. */
@@ -28,9 +32,30 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   INTERNAL: 500,
 };
 
-/** The JSON body of an error answer. */
+/** The body types the Kubernetes paths take: JSON, and the JSON patch types for PATCH. */
+export const KUBE_BODY_TYPES: readonly string[] = ['application/json', ...PATCH_TYPES];
+
+/** The JSON body of an error answer on the store's own paths. */
 export function errorBody(err: StoreError): { code: ErrorCode; message: string; revision?: number } {
   return { code: err.code, message: err.message, ...(err.details.revision === undefined ? {} : { revision: err.details.revision }) };
+}
+
+/** Whether a request path (query string allowed) is one of the Kubernetes API's, whose errors are `Status` objects. */
+export function isKubePath(url: string): boolean {
+  const path = url.split('?')[0]!;
+  return /^\/(api|apis|version|openapi)(\/|$)/.test(path) || path === '/swagger-2.0.0.pb-v1';
+}
+
+/**
+ * Answers `err`: a Kubernetes Status about `target` on the Kubernetes paths, `{ code, message }`
+ * elsewhere. The HTTP status is the same either way.
+ */
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: StoreError, target: StatusTarget = {}): FastifyReply {
+  if (isKubePath(request.url)) {
+    const status = statusOf(err, target);
+    return reply.status(status.code).send(status);
+  }
+  return reply.status(STATUS_OF[err.code]).send(errorBody(err));
 }
 
 /** The StoreError a Fastify error stands for. */
@@ -42,7 +67,7 @@ function fromFastify(err: FastifyError): StoreError {
 /** The error handler of the server. */
 export function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof StoreError) {
-    void reply.status(STATUS_OF[err.code]).send(errorBody(err));
+    void sendError(request, reply, err);
     return;
   }
   const status = (err as FastifyError).statusCode;
@@ -51,9 +76,17 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
     // the body after the answer instead, and the client finishes sending and reads the answer.
     if (!request.raw.complete) reply.removeHeader('connection');
     // Fastify's own 4xx (bad JSON 400, body too large 413, unsupported media type 415) keep their status.
-    void reply.status(status).send(errorBody(fromFastify(err as FastifyError)));
+    const store = fromFastify(err as FastifyError);
+    if (isKubePath(request.url)) {
+      const reason = (Object.keys(REASON_CODES) as StatusReason[]).find((r) => REASON_CODES[r] === status) ?? 'BadRequest';
+      // kube-apiserver's words for a body it cannot decode (kubectl 1.32 `create configmap` sends protobuf).
+      const message = reason === 'UnsupportedMediaType' ? `the body of the request was in an unknown format - accepted media types include: ${KUBE_BODY_TYPES.join(', ')}` : store.message;
+      void reply.status(status).send(failure(reason, message));
+    } else {
+      void reply.status(status).send(errorBody(store));
+    }
     return;
   }
   request.log.error({ err }, 'unexpected error');
-  void reply.status(500).send(errorBody(new StoreError('INTERNAL', `unexpected error: ${(err as Error).message}`)));
+  void sendError(request, reply, new StoreError('INTERNAL', `unexpected error: ${(err as Error).message}`));
 }

@@ -1,11 +1,15 @@
 /**
- * The HTTP server over a store (fastify, JSON in and out): resource, relationship, graph and
- * watch routes, `/snapshot`, `/verify` and `/stats` (maintenance-routes.ts), `/metrics` (the store's registry with the
- * process's default metrics, less three sums promtool rejects), `/healthz` and `/readyz`. Before
- * any route: the Host check (only the server's own names, see allowed-hosts.ts), the query string
- * (each parameter once), and an optional bearer token on every route but the health checks.
- * Shutdown stops accepting, ends event streams at once and cleanly, lets requests in flight
- * finish, and closes the store.
+ * The HTTP server over a store (fastify, JSON in and out). Its resource API is the Kubernetes API
+ * (discovery and OpenAPI in kube-discovery-routes.ts, resources and watches in kube-routes.ts,
+ * errors as `Status` objects); the store's own extensions keep their paths: `/resources`,
+ * `/resource` and the SSE `/watch` (resource-routes.ts), relationship, graph and batch routes,
+ * `/snapshot`, `/verify` and `/stats` (maintenance-routes.ts), `/metrics` (the store's registry
+ * with the process's default metrics, less three sums promtool rejects), `/healthz` and
+ * `/readyz`, with `{ code, message }` errors. Before any route: the Host check (only the server's
+ * own names, see allowed-hosts.ts), the query string (each parameter once), and an optional
+ * bearer token on every route but the health checks. Shutdown stops accepting, ends event
+ * streams (SSE and Kubernetes watches) at once and cleanly, lets requests in flight finish, and
+ * closes the store.
  */
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -13,7 +17,10 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { StoreError } from '../store/errors.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { hostChecker } from './allowed-hosts.js';
-import { errorBody, handleError, STATUS_OF } from './http-errors.js';
+import { handleError, isKubePath, sendError } from './http-errors.js';
+import { registerKubeDiscoveryRoutes, NOT_SERVED } from './kube-discovery-routes.js';
+import { ServedKinds } from './kube-kinds.js';
+import { registerKubeRoutes } from './kube-routes.js';
 import { checkQuery } from './query-params.js';
 import { registerMaintenanceRoutes } from './maintenance-routes.js';
 import { registerRelationshipRoutes } from './relationship-routes.js';
@@ -38,6 +45,11 @@ export interface ServerOptions {
   readonly allowedHosts?: readonly string[];
   /** Log requests (pino, to stdout). Default false. */
   readonly logger?: boolean;
+  /**
+   * Serve HTTPS with this PEM certificate (chain) and key instead of plain HTTP. kubectl and
+   * client-go send a bearer token only over TLS. Default: plain HTTP.
+   */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 /** A built server and how to stop it. */
@@ -58,7 +70,9 @@ function sameToken(given: string, expected: string): boolean {
 /** Builds the server (not yet listening). */
 export function buildServer(options: ServerOptions): StoreServer {
   const { store } = options;
+  // One instance type whichever transport: the routes use only what HTTP and HTTPS share.
   const app = Fastify({
+    ...(options.tls === undefined ? {} : { https: { cert: options.tls.cert, key: options.tls.key } }),
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
     return503OnClosing: true,
@@ -77,13 +91,13 @@ export function buildServer(options: ServerOptions): StoreServer {
   app.setErrorHandler(handleError);
   app.removeContentTypeParser('text/plain'); // bodies are JSON; anything else is 415
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+    if (isKubePath(request.url)) void reply.status(404).send(NOT_SERVED);
+    else void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}` });
   });
   const allowedHost = hostChecker(options.allowedHosts);
   app.addHook('onRequest', async (request, reply) => {
     if (!allowedHost(request.headers.host)) {
-      const err = new StoreError('FORBIDDEN', `this server does not answer to the host ${JSON.stringify((request.headers.host ?? '').slice(0, 100))}`);
-      return reply.status(STATUS_OF.FORBIDDEN).send(errorBody(err));
+      return sendError(request, reply, new StoreError('FORBIDDEN', `this server does not answer to the host ${JSON.stringify((request.headers.host ?? '').slice(0, 100))}`));
     }
   });
   app.addHook('onRequest', async (request) => checkQuery(request.query));
@@ -96,7 +110,7 @@ export function buildServer(options: ServerOptions): StoreServer {
     } catch {
       bad = true;
     }
-    if (bad) return reply.status(400).send({ code: 'INVALID_ARGUMENT', message: 'path: a segment is ".", "..", or not valid percent-encoding' });
+    if (bad) return sendError(request, reply, new StoreError('INVALID_ARGUMENT', 'path: a segment is ".", "..", or not valid percent-encoding'));
   });
   if (options.token !== undefined) {
     const token = options.token;
@@ -104,8 +118,7 @@ export function buildServer(options: ServerOptions): StoreServer {
       if (OPEN_ROUTES.has(request.url.split('?')[0]!)) return;
       const header = request.headers.authorization ?? '';
       if (!header.startsWith('Bearer ') || !sameToken(header.slice('Bearer '.length), token)) {
-        const err = new StoreError('UNAUTHENTICATED', 'this server needs Authorization: Bearer <token>');
-        return reply.status(STATUS_OF.UNAUTHENTICATED).send(errorBody(err));
+        return sendError(request, reply, new StoreError('UNAUTHENTICATED', 'this server needs Authorization: Bearer <token>'));
       }
     });
   }
@@ -121,6 +134,9 @@ export function buildServer(options: ServerOptions): StoreServer {
     heartbeatMs: 15_000,
     open: streams,
   });
+  const kinds = new ServedKinds(store);
+  registerKubeDiscoveryRoutes(app, kinds);
+  registerKubeRoutes(app, { store, kinds, streams });
   registerRelationshipRoutes(app, store);
 
   let stopping: Promise<void> | undefined;
@@ -131,6 +147,7 @@ export function buildServer(options: ServerOptions): StoreServer {
         ready = false;
         const closing = app.close();
         for (const end of [...streams]) end();
+        kinds.close();
         // A client that stopped reading cannot take the end of its stream; do not wait for it forever.
         const cut = setTimeout(() => app.server.closeAllConnections(), 5000).unref();
         await closing;

@@ -29,7 +29,7 @@ export function startServe(args: readonly string[], env: Record<string, string> 
     child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /at (http:\/\/\S+) /.exec(out);
+      const match = /at (https?:\/\/\S+) /.exec(out);
       if (match) resolve({ child, url: match[1]!, exited });
     });
     void exited.then((code) => reject(new Error(`serve exited with ${code}: ${err}`)));

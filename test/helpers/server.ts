@@ -1,4 +1,5 @@
-/** Test helpers for the HTTP server: one on a free loopback port, and small request helpers. */
+/** Test helpers for the HTTP server: one on a free loopback port, small request helpers, and a Kubernetes watch reader. */
+import { get as httpGet, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { buildServer, type ServerOptions } from '../../src/server/http-server.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
@@ -34,4 +35,69 @@ export async function request(url: string, init: { method?: string; body?: unkno
     // not JSON (metrics text)
   }
   return { status: response.status, body };
+}
+
+/** A Kubernetes watch stream as a test reads it: its events as they arrive, line by line. */
+export interface WatchStream {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly response: IncomingMessage;
+  /** The next event, or undefined when the stream ended. */
+  next(): Promise<{ type: string; object: any } | undefined>;
+  /** How the stream ended: `ended` when the server ended it, `cut` when the connection broke first. */
+  readonly ending: Promise<'ended' | 'cut'>;
+  close(): void;
+}
+
+/** Opens a Kubernetes watch (`?watch=true` on a collection) over node:http. */
+export function openWatch(url: string, headers: Record<string, string> = {}): Promise<WatchStream> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { headers: { accept: 'application/json', ...headers } }, (response) => {
+      response.setEncoding('utf8');
+      let buffer = '';
+      let ended = false;
+      const events: Array<{ type: string; object: any }> = [];
+      let waiting: (() => void) | undefined;
+      let settle!: (how: 'ended' | 'cut') => void;
+      const ending = new Promise<'ended' | 'cut'>((r) => (settle = r));
+      const wake = (): void => {
+        waiting?.();
+        waiting = undefined;
+      };
+      response.on('data', (chunk: string) => {
+        buffer += chunk;
+        let cut: number;
+        while ((cut = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 1);
+          if (line !== '') events.push(JSON.parse(line) as { type: string; object: any });
+        }
+        wake();
+      });
+      response.on('end', () => {
+        ended = true;
+        settle('ended');
+        wake();
+      });
+      response.on('close', () => {
+        ended = true;
+        settle('cut'); // after 'end', the first settle stands
+        wake();
+      });
+      resolve({
+        status: response.statusCode ?? 0,
+        headers: response.headers,
+        response,
+        ending,
+        async next() {
+          while (events.length === 0 && !ended) await new Promise<void>((r) => (waiting = r));
+          return events.shift();
+        },
+        close() {
+          req.destroy();
+        },
+      });
+    });
+    req.on('error', reject);
+  });
 }

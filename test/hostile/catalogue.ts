@@ -1,8 +1,8 @@
 /**
  * The catalogue of hostile input: each entry a bad call through the API, a bad request over
  * HTTP, or a bad snapshot to restore, and what it must get (a typed error with one of the codes,
- * or a 4xx). The hostile tests run every entry and check that nothing was written and the server
- * lived.
+ * or a 4xx: a Kubernetes Status on the Kubernetes paths, `{ code, message }` on the store's own).
+ * The hostile tests run every entry and check that nothing was written and the server lived.
  */
 import { createHash } from 'node:crypto';
 import type { ErrorCode } from '../../src/store/errors.js';
@@ -16,7 +16,9 @@ const deep = (depth: number): Record<string, unknown> => {
   for (let i = 0; i < depth; i++) node = (node.a = {}) as Record<string, unknown>;
   return root;
 };
-const deepJson = (depth: number) => `{"name":"deep","data":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+const deepJson = (depth: number) => `{"kind":"Pod","metadata":{"name":"deep"},"spec":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+const PODS = '/api/v1/namespaces/web/pods';
+const MERGE = { 'content-type': 'application/merge-patch+json' };
 
 export interface ApiCase {
   readonly name: string;
@@ -77,24 +79,56 @@ export const API_CASES: readonly ApiCase[] = [
 ];
 
 export const HTTP_CASES: readonly HttpCase[] = [
-  { name: 'malformed JSON', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: '{"name": ' },
-  { name: 'JSON nested 100,000 deep', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: deepJson(100_000) },
-  { name: 'JSON nested 3,000 deep (under the parser\'s limit)', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: deepJson(3000) },
-  { name: 'a body of 8 MiB', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: JSON.stringify({ name: 'b', data: { s: big(8 << 20) } }) },
-  { name: 'a body that is a string', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: '"just a string"' },
-  { name: 'a body that is null', method: 'PATCH', url: '/api/v1/namespaces/web/Pod/a', body: 'null' },
-  { name: 'wrong types in the body', method: 'PATCH', url: '/api/v1/namespaces/web/Pod/a', body: '{"labels": [1, 2], "data": 5}' },
-  { name: 'a path with ..', method: 'PATCH', url: '/api/v1/namespaces/web/Pod/..', body: '{}' },
-  { name: 'a path with %2e%2e', method: 'PATCH', url: '/api/v1/namespaces/%2e%2e/Pod/a', body: '{}' },
-  { name: 'a path with a NUL', method: 'PATCH', url: '/api/v1/namespaces/web/Pod/a%00b', body: '{}' },
-  { name: 'a path with a lone surrogate', method: 'PATCH', url: '/api/v1/namespaces/web/Pod/a%ED%A0%80', body: '{}' },
-  { name: 'a broken percent-encoding', method: 'GET', url: '/api/v1/namespaces/web/Pod/%E0%A4%A' },
-  { name: 'too many path segments', method: 'GET', url: '/api/v1/namespaces/web/Pod/a/b/c' },
-  { name: 'an unknown method', method: 'OPTIONS', url: '/api/v1/namespaces/web/Pod/a' },
-  { name: 'a forged continue token', method: 'GET', url: '/api/v1/namespaces/web/Pod?limit=1&continue=AAAA.BBBB' },
-  { name: 'a bad selector', method: 'GET', url: '/api/v1/Pod?labelSelector=%21%21' },
-  { name: 'an absurd limit', method: 'GET', url: '/api/v1/Pod?limit=99999999999999999999' },
+  { name: 'malformed JSON', method: 'POST', url: PODS, body: '{"kind": ' },
+  { name: 'JSON nested 100,000 deep', method: 'POST', url: PODS, body: deepJson(100_000) },
+  { name: 'JSON nested 3,000 deep (under the parser\'s limit)', method: 'POST', url: PODS, body: deepJson(3000) },
+  { name: 'a body of 8 MiB', method: 'POST', url: PODS, body: JSON.stringify({ kind: 'Pod', metadata: { name: 'b' }, spec: { s: big(8 << 20) } }) },
+  { name: 'a body that is a string', method: 'POST', url: PODS, body: '"just a string"' },
+  { name: 'a body that is null', method: 'PUT', url: `${PODS}/a`, body: 'null' },
+  { name: 'a merge patch that is null', method: 'PATCH', url: `${PODS}/a`, body: 'null', headers: MERGE },
+  { name: 'a merge patch that is a list', method: 'PATCH', url: `${PODS}/a`, body: '[1, 2]', headers: MERGE },
+  { name: 'a JSON patch of things that are not operations', method: 'PATCH', url: `${PODS}/a`, body: '[1, "two", null]', headers: { 'content-type': 'application/json-patch+json' } },
+  { name: 'a JSON patch that removes what is not there', method: 'PATCH', url: `${PODS}/a`, body: '[{"op": "remove", "path": "/no/such/thing"}]', headers: { 'content-type': 'application/json-patch+json' } },
+  { name: 'a server-side apply', method: 'PATCH', url: `${PODS}/a`, body: 'kind: Pod', headers: { 'content-type': 'application/apply-patch+yaml' } },
+  { name: 'a patch as plain JSON', method: 'PATCH', url: `${PODS}/a`, body: '{}' },
+  { name: 'wrong types in the body', method: 'PUT', url: `${PODS}/a`, body: '{"kind": "Pod", "metadata": {"name": "a", "labels": [1, 2]}, "spec": 5}' },
+  { name: 'wrong types in a merge patch', method: 'PATCH', url: `${PODS}/a`, body: '{"metadata": {"labels": {"app": 5}, "annotations": "x"}}', headers: MERGE },
+  { name: 'a patch that renames the object', method: 'PATCH', url: `${PODS}/a`, body: '{"metadata": {"name": "b"}}', headers: MERGE },
+  { name: 'a patch with a stale resourceVersion', method: 'PATCH', url: `${PODS}/a`, body: '{"metadata": {"resourceVersion": "999999"}}', headers: MERGE },
+  { name: 'a resourceVersion that is not a string', method: 'PUT', url: `${PODS}/a`, body: '{"kind": "Pod", "metadata": {"name": "a", "resourceVersion": 7}}' },
+  { name: 'DeleteOptions that are a list', method: 'DELETE', url: `${PODS}/a`, body: '[]' },
+  { name: 'DeleteOptions with preconditions of the wrong types', method: 'DELETE', url: `${PODS}/a`, body: '{"preconditions": {"uid": 5, "resourceVersion": {}}}' },
+  { name: 'a delete with a stale resourceVersion precondition', method: 'DELETE', url: `${PODS}/a`, body: '{"preconditions": {"resourceVersion": "999999"}}' },
+  { name: 'a dry run (not served: it would write)', method: 'DELETE', url: `${PODS}/a?dryRun=All` },
+  { name: 'a create where the body names another namespace', method: 'POST', url: PODS, body: '{"kind": "Pod", "metadata": {"name": "x", "namespace": "prod"}}' },
+  { name: 'a create into every namespace at once', method: 'POST', url: '/api/v1/pods', body: '{"kind": "Pod", "metadata": {"name": "x"}}' },
+  { name: 'a create of a kind the server does not serve', method: 'POST', url: '/apis/nowhere.example/v1/namespaces/web/things', body: '{"kind": "Thing", "metadata": {"name": "x"}}' },
+  { name: 'a kind where its plural belongs', method: 'GET', url: '/api/v1/namespaces/web/Pod' },
+  { name: 'a namespaced path for a cluster-scoped kind', method: 'POST', url: '/api/v1/namespaces/web/nodes', body: '{"kind": "Node", "metadata": {"name": "x"}}' },
+  { name: 'a subresource', method: 'PUT', url: `${PODS}/a/status`, body: '{}' },
+  { name: 'a path with ..', method: 'PUT', url: `${PODS}/..`, body: '{}' },
+  { name: 'a path with %2e%2e', method: 'PUT', url: '/api/v1/namespaces/%2e%2e/pods/a', body: '{}' },
+  { name: 'a path with a NUL', method: 'PUT', url: `${PODS}/a%00b`, body: '{"kind": "Pod"}' },
+  { name: 'a path with a lone surrogate', method: 'PUT', url: `${PODS}/a%ED%A0%80`, body: '{"kind": "Pod"}' },
+  { name: 'a broken percent-encoding', method: 'GET', url: `${PODS}/%E0%A4%A` },
+  { name: 'too many path segments', method: 'GET', url: `${PODS}/a/b/c` },
+  { name: 'an unknown method', method: 'OPTIONS', url: `${PODS}/a` },
+  { name: 'a forged continue token', method: 'GET', url: `${PODS}?limit=1&continue=AAAA.BBBB` },
+  { name: 'a forged continue token with a revision', method: 'GET', url: `${PODS}?limit=1&continue=5.BBBB` },
+  { name: 'a bad selector', method: 'GET', url: '/api/v1/pods?labelSelector=%21%21' },
+  { name: 'a field selector on a field the kind does not select on', method: 'GET', url: '/api/v1/pods?fieldSelector=spec.containers%3Dx' },
+  { name: 'a malformed field selector', method: 'GET', url: '/api/v1/pods?fieldSelector=metadata.name' },
+  { name: 'an absurd limit', method: 'GET', url: '/api/v1/pods?limit=99999999999999999999' },
+  { name: 'a resourceVersion that is not one', method: 'GET', url: '/api/v1/pods?resourceVersion=../etc' },
+  { name: 'an Exact resourceVersion the store does not have', method: 'GET', url: '/api/v1/pods?resourceVersion=999999&resourceVersionMatch=Exact' },
+  { name: 'a list from a resourceVersion the store has not reached', method: 'GET', url: '/api/v1/pods?resourceVersion=999999' },
+  { name: 'a watch from a resourceVersion that is not one', method: 'GET', url: '/api/v1/pods?watch=1&resourceVersion=1e400' },
+  { name: 'a watch with an absurd timeout', method: 'GET', url: '/api/v1/pods?watch=1&timeoutSeconds=-5' },
+  { name: 'a watch-list without resourceVersionMatch', method: 'GET', url: '/api/v1/pods?watch=1&sendInitialEvents=true' },
+  { name: 'a watch with a flag that is not a boolean', method: 'GET', url: '/api/v1/pods?watch=1&allowWatchBookmarks=maybe' },
+  { name: 'a group of no version', method: 'GET', url: '/apis/nowhere.example' },
   { name: 'a limit that is not a number', method: 'GET', url: '/resources?limit=ten' },
+  { name: 'a store ref of four parts', method: 'GET', url: '/resource?ref=/v1/Pod/web' },
   { name: 'an absurd depth', method: 'GET', url: '/graph?from=/v1/Pod/web/a&maxDepth=100000' },
   { name: 'a ref of two parts', method: 'GET', url: '/relationships?subject=a/b' },
   { name: 'a watch from an absurd revision', method: 'GET', url: '/watch?fromRevision=1e400' },
@@ -103,14 +137,15 @@ export const HTTP_CASES: readonly HttpCase[] = [
   { name: 'relationships that are not a list', method: 'POST', url: '/relationships', body: '{"relationships": {"subject": 1}}' },
   { name: 'a batch of operations that are not objects', method: 'POST', url: '/batch', body: '{"operations": [1, "two", null]}' },
   { name: 'a body of another content type', method: 'POST', url: '/batch', body: 'operations=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-  { name: 'a limit given twice', method: 'GET', url: '/api/v1/namespaces/web/Pod?limit=1&limit=2' },
+  { name: 'a create of another content type', method: 'POST', url: PODS, body: 'kind=Pod', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+  { name: 'a limit given twice', method: 'GET', url: `${PODS}?limit=1&limit=2` },
   { name: 'a depth given twice', method: 'GET', url: '/graph?from=/v1/Pod/web/a&maxDepth=1&maxDepth=2' },
-  { name: 'a version given twice', method: 'DELETE', url: '/api/v1/namespaces/web/Pod/a?version=1&version=2' },
-  { name: 'a create with a Host the server does not answer to (DNS rebinding)', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: '{"name":"r"}', headers: { host: 'attacker.example' } },
-  { name: 'a delete with a Host the server does not answer to', method: 'DELETE', url: '/api/v1/namespaces/web/Pod/a', headers: { host: 'attacker.example:8080' } },
+  { name: 'a propagationPolicy given twice', method: 'DELETE', url: `${PODS}/a?propagationPolicy=Background&propagationPolicy=Orphan` },
+  { name: 'a create with a Host the server does not answer to (DNS rebinding)', method: 'POST', url: PODS, body: '{"kind":"Pod","metadata":{"name":"r"}}', headers: { host: 'attacker.example' } },
+  { name: 'a delete with a Host the server does not answer to', method: 'DELETE', url: `${PODS}/a`, headers: { host: 'attacker.example:8080' } },
   { name: 'a snapshot with a Host the server does not answer to', method: 'GET', url: '/snapshot', headers: { host: 'localhost.attacker.example' } },
-  { name: 'a manifest of another kind and namespace than its path', method: 'POST', url: '/api/v1/namespaces/web/Pod', body: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'prod' } }) },
-  { name: 'a manifest of another namespace than its path, by PUT', method: 'PUT', url: '/api/v1/namespaces/web/Pod/a', body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'prod' } }) },
+  { name: 'a manifest of another kind and namespace than its path', method: 'POST', url: PODS, body: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'prod' } }) },
+  { name: 'a manifest of another namespace than its path, by PUT', method: 'PUT', url: `${PODS}/a`, body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'prod' } }) },
 ];
 
 /** A bad snapshot, made from the lines of a good one (header, entries, trailer). */

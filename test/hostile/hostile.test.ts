@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { describe, it } from 'node:test';
+import { REASON_CODES } from '../../src/kube/status.js';
 import { PredicateRegistry } from '../../src/relations/predicates.js';
 import { buildServer } from '../../src/server/http-server.js';
 import { restoreSnapshot } from '../../src/snapshot/snapshot-io.js';
@@ -60,7 +61,7 @@ describe('hostile snapshots', () => {
 /** Sends a request with its path exactly as written (no client-side normalization of `..` or `%2e`). */
 function send(port: number, method: string, path: string, body: string | undefined, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }), ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
@@ -72,7 +73,7 @@ function send(port: number, method: string, path: string, body: string | undefin
 }
 
 describe('hostile requests over HTTP', () => {
-  it('answers every entry of the catalogue with a 4xx and a {code, message} body, never a 5xx, and stays up', async () => {
+  it('answers every entry of the catalogue with a 4xx and a Status or {code, message} body, never a 5xx, and stays up', async () => {
     const { store, engine } = await memoryFactory.open();
     await store.add(seed);
     const server = buildServer({ store });
@@ -83,8 +84,14 @@ describe('hostile requests over HTTP', () => {
       if (process.env.DEBUG_HOSTILE) console.error(entry.name);
       const answer = await send(port, entry.method, entry.url, entry.body, entry.headers);
       assert.ok(answer.status >= 400 && answer.status < 500, `${entry.name}: ${answer.status} ${answer.text.slice(0, 200)}`);
-      const body = JSON.parse(answer.text) as { code: string; message: string };
-      assert.ok(body.code in ERROR_CODES, `${entry.name}: code ${body.code}`);
+      const body = JSON.parse(answer.text) as { kind?: string; reason?: string; code: string | number; message: string };
+      if (body.kind === 'Status') {
+        // The Kubernetes paths: a failure Status whose code is the HTTP status.
+        assert.ok(body.reason !== undefined && body.reason in REASON_CODES, `${entry.name}: reason ${body.reason}`);
+        assert.equal(body.code, answer.status, entry.name);
+      } else {
+        assert.ok(String(body.code) in ERROR_CODES, `${entry.name}: code ${body.code}`);
+      }
       assert.equal(typeof body.message, 'string');
       assert.equal((await send(port, 'GET', '/healthz', undefined)).status, 200, `${entry.name}: the server died`);
     }

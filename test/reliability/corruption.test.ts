@@ -63,9 +63,12 @@ describe('a damaged store', () => {
     await assert.rejects(store.list({ type: { group: 'apps', version: 'v1', kind: 'Deployment' } }), corrupted);
     assert.equal((await store.get({ version: 'v1', kind: 'Node', name: 'kind-control-plane' })).ref.name, 'kind-control-plane', 'the rest reads fine');
     const server = buildServer({ store });
-    const answer = await server.app.inject({ method: 'GET', url: '/apis/apps/v1/namespaces/kube-system/Deployment/coredns' });
+    const answer = await server.app.inject({ method: 'GET', url: '/apis/apps/v1/namespaces/kube-system/deployments/coredns' });
     assert.equal(answer.statusCode, 500);
-    assert.equal(answer.json().code, 'CORRUPTED');
+    assert.equal(answer.json().reason, 'InternalError');
+    const own = await server.app.inject({ method: 'GET', url: '/resource?ref=apps%2Fv1%2FDeployment%2Fkube-system%2Fcoredns' });
+    assert.equal(own.statusCode, 500);
+    assert.equal(own.json().code, 'CORRUPTED');
     assert.equal((await server.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'the server lives on');
     await server.shutdown();
   });

@@ -25,7 +25,7 @@ function sendThenRead(port: number, chunked: boolean): Promise<string> {
       }
     });
     socket.on('end', () => resolve(answer === '' ? 'closed without an answer' : answer));
-    const head = `POST /api/v1/namespaces/web/Pod HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\n${chunked ? 'transfer-encoding: chunked' : `content-length: ${BODY.length}`}\r\n\r\n`;
+    const head = `POST /api/v1/namespaces/web/pods HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\n${chunked ? 'transfer-encoding: chunked' : `content-length: ${BODY.length}`}\r\n\r\n`;
     void (async () => {
       const write = (data: Buffer | string) => new Promise<void>((done, fail) => socket.write(data, (err) => (err ? fail(err) : done())));
       try {
@@ -54,9 +54,10 @@ describe('a request body over the limit', () => {
         assert.deepEqual(answers, Array(20).fill('HTTP/1.1 413 Payload Too Large'), chunked ? 'chunked' : 'content-length');
       }
       const fetched = [];
-      for (let i = 0; i < 20; i++) fetched.push((await request(`${server.url}/api/v1/namespaces/web/Pod`, { method: 'POST', raw: BODY.toString() })).body.code);
-      assert.deepEqual(fetched, Array(20).fill('TOO_LARGE'));
-      assert.equal((await request(`${server.url}/api/v1/namespaces/web/Pod/big`)).status, 404);
+      for (let i = 0; i < 20; i++) fetched.push((await request(`${server.url}/api/v1/namespaces/web/pods`, { method: 'POST', raw: BODY.toString() })).body.reason);
+      assert.deepEqual(fetched, Array(20).fill('RequestEntityTooLarge'));
+      assert.equal((await request(`${server.url}/batch`, { method: 'POST', raw: BODY.toString() })).body.code, 'TOO_LARGE', 'the store\'s own routes answer in their shape');
+      assert.equal((await request(`${server.url}/api/v1/namespaces/web/pods/big`)).status, 404);
     } finally {
       await server.stop();
     }

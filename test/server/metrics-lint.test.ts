@@ -10,8 +10,8 @@ describe('/metrics', () => {
   it('has nothing promtool check metrics finds fault with', { skip: promtool ? false : 'promtool is not installed (apt-get install prometheus); not checked' }, async () => {
     const server = await startServer();
     try {
-      await request(`${server.url}/api/v1/namespaces/web/Pod/a`, { method: 'PATCH', body: {} });
-      await request(`${server.url}/apis/apps/v1/namespaces/web/Deployment/d`, { method: 'PATCH', body: {} });
+      await request(`${server.url}/api/v1/namespaces/web/pods`, { method: 'POST', body: { kind: 'Pod', metadata: { name: 'a' } } });
+      await request(`${server.url}/apis/apps/v1/namespaces/web/deployments`, { method: 'POST', body: { kind: 'Deployment', metadata: { name: 'd' } } });
       const text = (await request(`${server.url}/metrics`)).body as string;
       assert.match(text, /^resourcestore_resources\{group="",version="v1",kind="Pod"\} 1$/m);
       const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });

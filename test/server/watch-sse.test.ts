@@ -16,24 +16,31 @@ async function frames(stream: SseStream, n: number) {
   return got;
 }
 
-const pods = (url: string) => `${url}/api/v1/namespaces/web/Pod`;
+const pods = (url: string) => `${url}/api/v1/namespaces/web/pods`;
+/** Writes a Pod in web through the Kubernetes API: created, or (when it exists) patched with `spec`. */
+async function writePod(url: string, name: string, spec: Record<string, unknown> = {}): Promise<void> {
+  const created = await request(pods(url), { method: 'POST', body: { kind: 'Pod', metadata: { name }, spec } });
+  if (created.status === 409) await request(`${pods(url)}/${name}`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: { spec } });
+}
+/** The browsers' watch of the Pods in web. */
+const podWatch = (url: string) => `${url}/watch?kind=Pod&namespace=web`;
 
 describe('watch streams over Server-Sent Events', () => {
   it('streams events with their revision as id, and resumes from Last-Event-ID with no gap or duplicate', async () => {
     const server = await startServer();
     try {
-      const stream = await openSse(`${pods(server.url)}?watch=true`);
+      const stream = await openSse(podWatch(server.url));
       assert.equal(stream.status, 200);
       assert.match(stream.response.headers['content-type'] ?? '', /text\/event-stream/);
-      for (let i = 0; i < 5; i++) await request(`${pods(server.url)}/p${i}`, { method: 'PATCH', body: {} });
+      for (let i = 0; i < 5; i++) await writePod(server.url, `p${i}`);
       const first = await frames(stream, 3);
       assert.deepEqual(first.map((f) => f.id), ['1', '2', '3']);
       const event = JSON.parse(first[0]!.data);
       assert.equal(event.type, 'add');
       assert.equal(event.resource.ref.name, 'p0');
       stream.close();
-      for (let i = 5; i < 8; i++) await request(`${pods(server.url)}/p${i}`, { method: 'PATCH', body: {} });
-      const resumed = await openSse(`${pods(server.url)}?watch=true`, { 'last-event-id': '3' });
+      for (let i = 5; i < 8; i++) await writePod(server.url, `p${i}`);
+      const resumed = await openSse(podWatch(server.url), { 'last-event-id': '3' });
       assert.deepEqual((await frames(resumed, 5)).map((f) => f.id), ['4', '5', '6', '7', '8']);
       resumed.close();
       const byParam = await openSse(`${server.url}/watch?fromRevision=6`);
@@ -48,9 +55,9 @@ describe('watch streams over Server-Sent Events', () => {
     const store = await openStore({ retention: { maxEvents: 2 } });
     const server = await startServer({ store });
     try {
-      for (let i = 0; i < 6; i++) await request(`${pods(server.url)}/p${i}`, { method: 'PATCH', body: {} });
+      for (let i = 0; i < 6; i++) await writePod(server.url, `p${i}`);
       await store.compact();
-      const gone = await request(`${pods(server.url)}?watch=true&fromRevision=1`);
+      const gone = await request(`${podWatch(server.url)}&fromRevision=1`);
       assert.equal(gone.status, 410);
       assert.equal(gone.body.code, 'COMPACTED');
       assert.equal(gone.body.revision, 4);
@@ -66,7 +73,7 @@ describe('watch streams over Server-Sent Events', () => {
       slow.response.pause(); // stops reading: the socket fills, then the subscription's buffer
       const fast = await openSse(`${server.url}/watch`);
       const blob = 'x'.repeat(64 * 1024); // 300 of these outgrow any socket buffer
-      for (let i = 0; i < 300; i++) await request(`${pods(server.url)}/p${i}`, { method: 'PATCH', body: { data: { blob } } });
+      for (let i = 0; i < 300; i++) await writePod(server.url, `p${i}`, { blob });
       assert.deepEqual((await frames(fast, 300)).map((f) => Number(f.id)), Array.from({ length: 300 }, (_, i) => i + 1));
       slow.response.resume();
       const got = await frames(slow, 400);
@@ -87,7 +94,7 @@ describe('watch streams over Server-Sent Events', () => {
   it('ends every stream when the server shuts down', async () => {
     const server = await startServer();
     const stream = await openSse(`${server.url}/watch`);
-    await request(`${pods(server.url)}/a`, { method: 'PATCH', body: {} });
+    await writePod(server.url, 'a');
     await server.stop();
     const got = await frames(stream, 10);
     assert.deepEqual(got.map((f) => f.id), ['1']);
@@ -120,7 +127,7 @@ describe('watch streams over Server-Sent Events', () => {
   it('ends an idle stream cleanly, at once, when the server shuts down', async () => {
     const server = await startServer();
     const stream = await openSse(`${server.url}/watch`);
-    await request(`${pods(server.url)}/a`, { method: 'PATCH', body: {} });
+    await writePod(server.url, 'a');
     assert.equal((await stream.next())?.id, '1');
     await server.stop();
     assert.equal(await stream.next(), undefined);
@@ -141,7 +148,7 @@ describe('watch streams over Server-Sent Events', () => {
       const slow = await openSse(`${server.url}/watch`);
       slow.response.pause();
       const blob = 'x'.repeat(128 * 1024); // 160 of these, 20 MiB, outgrow any socket buffer
-      for (let i = 0; i < 160; i++) await request(`${pods(server.url)}/p${i}`, { method: 'PATCH', body: { data: { blob } } });
+      for (let i = 0; i < 160; i++) await writePod(server.url, `p${i}`, { blob });
       slow.response.resume();
       const got = await frames(slow, 160); // at most 159 events and the error, or (without a byte bound) all 160
       const last = got.at(-1)!;

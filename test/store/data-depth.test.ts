@@ -70,12 +70,12 @@ describe('data nesting at the other doors', () => {
   it('answers 400 over HTTP and stores nothing, and lists keep working', async () => {
     const server = await startServer();
     try {
-      const deep = JSON.stringify({ name: 'deep', data: nested(3000) });
-      assert.equal((await request(`${server.url}/api/v1/namespaces/web/Pod`, { method: 'POST', raw: deep })).status, 400);
+      const deep = JSON.stringify({ kind: 'Pod', metadata: { name: 'deep' }, spec: nested(3000) });
+      assert.equal((await request(`${server.url}/api/v1/namespaces/web/pods`, { method: 'POST', raw: deep })).status, 400);
       const asManifest = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'deep', namespace: 'web' }, spec: nested(MAX_DATA_DEPTH) });
-      assert.equal((await request(`${server.url}/api/v1/namespaces/web/Pod`, { method: 'POST', raw: asManifest })).status, 400);
+      assert.equal((await request(`${server.url}/api/v1/namespaces/web/pods`, { method: 'POST', raw: asManifest })).status, 400);
       assert.equal(server.store.revision, 0);
-      assert.equal((await request(`${server.url}/api/v1/namespaces/web/Pod`)).status, 200);
+      assert.equal((await request(`${server.url}/api/v1/namespaces/web/pods`)).status, 200);
     } finally {
       await server.stop();
     }
