@@ -1,18 +1,21 @@
 /**
  * `npm run bench [-- --quick] [-- WORKLOAD...] [-- --n N]`: runs the workloads (ingest, get,
- * list, relations, events, scale), each case against its anchor in the same process, several
- * rounds alternating, prints the table, writes `bench/results.json`, and rewrites the results
- * section of `bench/RESULTS.md` with the machine and the date. Each workload runs in a process
- * of its own, so one workload's garbage and heap never weigh on the next (and the scale
- * workload's peak RSS is its own).
+ * list, relations, derive, events, kube, scale), each case against its anchor in the same
+ * process, several rounds alternating, prints the table, writes `bench/results.json`, and
+ * rewrites the results section of `bench/RESULTS.md` with the machine and the date. A run of some
+ * workloads replaces their rows and keeps the others', each row saying which run measured it. Each workload
+ * runs in a process of its own, so one workload's garbage and heap never weigh on the next (and
+ * the scale workload's peak RSS is its own).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
 import { runCase, table, type BenchCase, type CaseResult } from './harness.js';
+import { deriveCases } from './workloads/derive.js';
 import { eventCases } from './workloads/events.js';
 import { ingestCases } from './workloads/ingest.js';
+import { kubeCases } from './workloads/kube.js';
 import { readCases } from './workloads/reads.js';
 import { relationCases } from './workloads/relations.js';
 import { scaleCases } from './workloads/scale.js';
@@ -30,7 +33,9 @@ const all: Record<string, () => BenchCase[]> = {
   get: () => readCases(n, quick ? 10_000 : 50_000).filter((c) => c.workload === 'get'),
   list: () => readCases(n, 1).filter((c) => c.workload === 'list'),
   relations: () => relationCases(n, quick ? 100 : 1000),
+  derive: () => deriveCases(n),
   events: () => eventCases(quick ? 200_000 : 1_000_000, quick ? 1 : 3),
+  kube: () => kubeCases(n),
   scale: () => scaleCases(chosenN ? [10_000, chosenN] : quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000]),
 };
 
@@ -57,10 +62,18 @@ for (const workload of Object.keys(all)) {
   results.push(...(JSON.parse(output.toString()) as CaseResult[]));
 }
 const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
-const summary = table(results);
-process.stdout.write(`\n${summary}\n`);
-writeFileSync(new URL('results.json', import.meta.url), `${JSON.stringify({ date, machine, quick, n, rounds, results }, null, 2)}\n`);
+const run = `${date} UTC, \`npm run bench${quick ? ' -- --quick' : ''}\`${wanted.size ? ` (${[...wanted].join(', ')})` : ''}, N = ${n.toLocaleString('en-US')}, ${rounds} rounds (scale: 1)`;
+// A run of some workloads keeps the rows of the others from the runs that measured them.
+const resultsPath = new URL('results.json', import.meta.url);
+type Stored = { date: string; run?: string; machine: string; results: Array<CaseResult & { run?: string }> };
+const previous: Stored | undefined = wanted.size === 0 ? undefined : (JSON.parse(readFileSync(resultsPath, 'utf8')) as Stored);
+const kept = (previous?.results ?? []).filter((r) => !wanted.has(r.workload)).map((r) => ({ ...r, run: r.run ?? previous?.run ?? previous!.date }));
+const merged = [...kept, ...results.map((r) => ({ ...r, run }))].sort((a, b) => Object.keys(all).indexOf(a.workload) - Object.keys(all).indexOf(b.workload));
+const summary = table(merged);
+process.stdout.write(`\n${table(results)}\n`);
+writeFileSync(resultsPath, `${JSON.stringify({ date, run, machine, quick, n, rounds, results: merged }, null, 2)}\n`);
+const runs = [...new Set(merged.map((r) => r.run))];
 const path = new URL('RESULTS.md', import.meta.url);
 const doc = readFileSync(path, 'utf8');
-const section = `<!-- results:start -->\nRun: ${date} UTC, \`npm run bench${quick ? ' -- --quick' : ''}\`${wanted.size ? ` (${[...wanted].join(', ')})` : ''}, N = ${n.toLocaleString('en-US')}, ${rounds} rounds (scale: 1).\nMachine: ${machine}.\n\n${summary}\n<!-- results:end -->`;
+const section = `<!-- results:start -->\n${runs.map((r) => `Run: ${r}: ${[...new Set(merged.filter((m) => m.run === r).map((m) => m.workload))].join(', ')}.`).join('\n')}\nMachine: ${machine}.\n\n${summary}\n<!-- results:end -->`;
 writeFileSync(path, doc.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, section));

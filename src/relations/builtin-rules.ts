@@ -1,6 +1,7 @@
 /**
  * The built-in derivation rules, over Kubernetes objects stored as JSON data (each reads only the
- * fields named here, takes any JSON without throwing, and skips what cannot name a resource):
+ * fields named here, takes any JSON without throwing, and skips what cannot name a resource; the
+ * readers are in kube-fields.ts):
  *
  * - `OwnerReference` (owner → owned): each `metadata.ownerReferences` entry, of any kind. The owner
  *   lives in the dependent's namespace unless its kind is cluster-scoped; `apiVersion` gives its
@@ -11,141 +12,56 @@
  *   included), `imagePullSecrets`, `serviceAccountName`; the payload lists every use.
  * - `ClaimBinding` (PersistentVolumeClaim → PersistentVolume): `spec.volumeName`.
  * - `BindsRole` (RoleBinding, ClusterRoleBinding → Role, ClusterRole): `roleRef`.
+ * - `BindsSubject` (RoleBinding, ClusterRoleBinding → ServiceAccount): `subjects` of kind
+ *   ServiceAccount, in the subject's namespace or else the binding's (User and Group subjects name
+ *   no resource and are skipped, as is a ServiceAccount with no namespace at all).
+ * - `IngressRoutesTo` (Ingress → Service): `spec.defaultBackend` and `spec.rules[].http.paths[].backend`
+ *   (and their `backend`/`serviceName`/`servicePort` form before networking.k8s.io/v1); the payload
+ *   lists every route (host, path, port). A backend that names a resource instead of a Service is skipped.
+ * - `ScalesTarget` (HorizontalPodAutoscaler → its target): `spec.scaleTargetRef`, in the
+ *   autoscaler's namespace; skipped without an `apiVersion` (Kubernetes cannot resolve it either).
+ * - `TemplateUses` (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
+ *   CronJob → ConfigMap, Secret, PersistentVolumeClaim, ServiceAccount): what `PodUses` reads, in
+ *   the pod template (`spec.template.spec`, a CronJob's `spec.jobTemplate.spec.template.spec`).
+ * - `EndpointSliceTargets` (EndpointSlice → Pod): each `endpoints[].targetRef` of kind Pod (in its
+ *   namespace or else the slice's), with the endpoint's addresses, readiness and node.
  *
  * `ServiceSelects` is built in too, but derived from both ends (selector-derivation.ts).
  */
-import type { ResourceRef } from '../store/types.js';
-import { normalizeRef } from '../store/validate.js';
-import { RuleSet, type DerivationRule, type DerivationSource, type DerivedEdge } from './derivation-rules.js';
-import { BINDS_ROLE, CLAIM_BINDING, OWNER_REFERENCE, POD_NODE_BINDING, POD_USES, PredicateRegistry, SERVICE_SELECTS } from './predicates.js';
+import { RuleSet, type DerivationRule, type DerivedEdge } from './derivation-rules.js';
+import { arrayAt, canonicalKind, CLUSTER_SCOPED_KINDS, coreRef, EdgeLists, Edges, objectAt, splitApiVersion, stringOr, text, type Json } from './kube-fields.js';
+import {
+  BINDS_ROLE,
+  BINDS_SUBJECT,
+  CLAIM_BINDING,
+  ENDPOINT_SLICE_TARGETS,
+  INGRESS_ROUTES_TO,
+  OWNER_REFERENCE,
+  POD_NODE_BINDING,
+  POD_USES,
+  PredicateRegistry,
+  SCALES_TARGET,
+  SERVICE_SELECTS,
+  TEMPLATE_USES,
+} from './predicates.js';
 
-/** Kinds Kubernetes serves without a namespace. */
-export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
-  'APIService',
-  'CertificateSigningRequest',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'ComponentStatus',
-  'CSIDriver',
-  'CSINode',
-  'CustomResourceDefinition',
-  'FlowSchema',
-  'IngressClass',
-  'MutatingWebhookConfiguration',
-  'Namespace',
-  'Node',
-  'PersistentVolume',
-  'PodSecurityPolicy',
-  'PriorityClass',
-  'PriorityLevelConfiguration',
-  'RuntimeClass',
-  'StorageClass',
-  'ValidatingWebhookConfiguration',
-  'VolumeAttachment',
-]);
-
-/** Well-known kinds by their lowercase name, to mend an owner kind written in another case. */
-const KNOWN_KINDS = new Map(
-  [
-    ...CLUSTER_SCOPED_KINDS,
-    'ConfigMap',
-    'ControllerRevision',
-    'CronJob',
-    'DaemonSet',
-    'Deployment',
-    'Endpoints',
-    'EndpointSlice',
-    'HorizontalPodAutoscaler',
-    'Ingress',
-    'Job',
-    'PersistentVolumeClaim',
-    'Pod',
-    'ReplicaSet',
-    'ReplicationController',
-    'Role',
-    'RoleBinding',
-    'Secret',
-    'Service',
-    'ServiceAccount',
-    'StatefulSet',
-  ].map((kind) => [kind.toLowerCase(), kind]),
-);
-
-/** `apps/v1` → group apps, version v1; `v1` → the core group. */
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const slash = apiVersion.lastIndexOf('/');
-  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function objectAt(value: unknown, ...path: string[]): Json | undefined {
-  let at = value;
-  for (const part of path) at = isObject(at) ? at[part] : undefined;
-  return isObject(at) ? at : undefined;
-}
-
-function arrayAt(value: unknown, ...path: string[]): Json[] {
-  const parent = objectAt(value, ...path.slice(0, -1));
-  const list = parent?.[path.at(-1)!];
-  return Array.isArray(list) ? list.filter(isObject) : [];
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** A ref, or undefined when it could not name a stored resource. */
-function validRef(ref: ResourceRef): ResourceRef | undefined {
-  try {
-    return normalizeRef(ref);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Collects edges, each other end once (the first wins). */
-class Edges {
-  readonly #edges = new Map<string, DerivedEdge>();
-  add(ref: ResourceRef, value: Record<string, unknown>): void {
-    const valid = validRef(ref);
-    if (valid === undefined) return;
-    const id = JSON.stringify(valid);
-    if (!this.#edges.has(id)) this.#edges.set(id, { ref: valid, value });
-  }
-  get list(): DerivedEdge[] {
-    return [...this.#edges.values()];
-  }
-}
-
-const core = (kind: string, namespace: string, name: string): ResourceRef => ({ group: '', version: 'v1', kind, namespace, name });
+export { splitApiVersion };
 
 const ownerReference: DerivationRule = {
   name: 'OwnerReference',
   predicate: OWNER_REFERENCE,
   direction: 'in',
-  derive(resource: DerivationSource) {
+  derive(resource) {
     const edges = new Edges();
     for (const owner of arrayAt(resource.data, 'metadata', 'ownerReferences')) {
       const kind = text(owner.kind);
       const name = text(owner.name);
       if (kind === undefined || name === undefined) continue;
-      const apiVersion = typeof owner.apiVersion === 'string' ? owner.apiVersion : '';
-      const canonical = KNOWN_KINDS.get(kind.toLowerCase()) ?? kind;
+      const apiVersion = stringOr(owner.apiVersion);
+      const canonical = canonicalKind(kind);
       edges.add(
         { ...splitApiVersion(apiVersion), kind: canonical, namespace: CLUSTER_SCOPED_KINDS.has(canonical) ? '' : resource.ref.namespace, name },
-        {
-          kind,
-          name,
-          uid: typeof owner.uid === 'string' ? owner.uid : '',
-          controller: owner.controller === true,
-          blockOwnerDeletion: owner.blockOwnerDeletion === true,
-          apiVersion,
-        },
+        { kind, name, uid: stringOr(owner.uid), controller: owner.controller === true, blockOwnerDeletion: owner.blockOwnerDeletion === true, apiVersion },
       );
     }
     return edges.list;
@@ -159,25 +75,19 @@ const podNodeBinding: DerivationRule = {
   kinds: [{ kind: 'Pod' }],
   derive(resource) {
     const nodeName = text(objectAt(resource.data, 'spec')?.nodeName);
-    return nodeName === undefined ? [] : [{ ref: core('Node', '', nodeName), value: { nodeName } }];
+    return nodeName === undefined ? [] : [{ ref: coreRef('Node', '', nodeName), value: { nodeName } }];
   },
 };
 
 /** What a pod spec uses: ConfigMaps, Secrets, claims and its ServiceAccount, each with every use. */
 export function podSpecUses(spec: Json | undefined, namespace: string): DerivedEdge[] {
-  const uses = new Map<string, { ref: ResourceRef; uses: Array<Record<string, string>> }>();
+  const uses = new EdgeLists('uses');
   const use = (kind: string, name: unknown, how: Record<string, string>): void => {
     const target = text(name);
-    if (target === undefined) return;
-    const ref = validRef(core(kind, namespace, target));
-    if (ref === undefined) return;
-    const id = `${kind}/${target}`;
-    const entry = uses.get(id) ?? { ref, uses: [] };
-    entry.uses.push(how);
-    uses.set(id, entry);
+    if (target !== undefined) uses.add(coreRef(kind, namespace, target), how);
   };
   for (const volume of arrayAt(spec, 'volumes')) {
-    const name = typeof volume.name === 'string' ? volume.name : '';
+    const name = stringOr(volume.name);
     use('ConfigMap', objectAt(volume, 'configMap')?.name, { via: 'volume', name });
     use('Secret', objectAt(volume, 'secret')?.secretName, { via: 'volume', name });
     use('PersistentVolumeClaim', objectAt(volume, 'persistentVolumeClaim')?.claimName, { via: 'volume', name });
@@ -188,13 +98,13 @@ export function podSpecUses(spec: Json | undefined, namespace: string): DerivedE
   }
   for (const list of ['initContainers', 'containers', 'ephemeralContainers']) {
     for (const container of arrayAt(spec, list)) {
-      const containerName = typeof container.name === 'string' ? container.name : '';
+      const containerName = stringOr(container.name);
       for (const from of arrayAt(container, 'envFrom')) {
         use('ConfigMap', objectAt(from, 'configMapRef')?.name, { via: 'envFrom', container: containerName });
         use('Secret', objectAt(from, 'secretRef')?.name, { via: 'envFrom', container: containerName });
       }
       for (const env of arrayAt(container, 'env')) {
-        const name = typeof env.name === 'string' ? env.name : '';
+        const name = stringOr(env.name);
         use('ConfigMap', objectAt(env, 'valueFrom', 'configMapKeyRef')?.name, { via: 'env', name, container: containerName });
         use('Secret', objectAt(env, 'valueFrom', 'secretKeyRef')?.name, { via: 'env', name, container: containerName });
       }
@@ -202,7 +112,7 @@ export function podSpecUses(spec: Json | undefined, namespace: string): DerivedE
   }
   for (const secret of arrayAt(spec, 'imagePullSecrets')) use('Secret', secret.name, { via: 'imagePullSecret' });
   use('ServiceAccount', text(spec?.serviceAccountName) ?? spec?.serviceAccount, { via: 'serviceAccount' });
-  return [...uses.values()].map(({ ref, uses }) => ({ ref, value: { uses } }));
+  return uses.list;
 }
 
 const podUses: DerivationRule = {
@@ -213,6 +123,25 @@ const podUses: DerivationRule = {
   derive: (resource) => podSpecUses(objectAt(resource.data, 'spec'), resource.ref.namespace),
 };
 
+const templateUses: DerivationRule = {
+  name: 'TemplateUses',
+  predicate: TEMPLATE_USES,
+  direction: 'out',
+  kinds: [
+    { group: 'apps', kind: 'Deployment' },
+    { group: 'apps', kind: 'StatefulSet' },
+    { group: 'apps', kind: 'DaemonSet' },
+    { group: 'apps', kind: 'ReplicaSet' },
+    { kind: 'ReplicationController' },
+    { group: 'batch', kind: 'Job' },
+    { group: 'batch', kind: 'CronJob' },
+  ],
+  derive(resource) {
+    const template = resource.ref.kind === 'CronJob' ? objectAt(resource.data, 'spec', 'jobTemplate', 'spec', 'template') : objectAt(resource.data, 'spec', 'template');
+    return podSpecUses(objectAt(template, 'spec'), resource.ref.namespace);
+  },
+};
+
 const claimBinding: DerivationRule = {
   name: 'ClaimBinding',
   predicate: CLAIM_BINDING,
@@ -220,35 +149,133 @@ const claimBinding: DerivationRule = {
   kinds: [{ kind: 'PersistentVolumeClaim' }],
   derive(resource) {
     const volumeName = text(objectAt(resource.data, 'spec')?.volumeName);
-    return volumeName === undefined ? [] : [{ ref: core('PersistentVolume', '', volumeName), value: { volumeName } }];
+    return volumeName === undefined ? [] : [{ ref: coreRef('PersistentVolume', '', volumeName), value: { volumeName } }];
   },
 };
 
 const RBAC = 'rbac.authorization.k8s.io';
+const BINDINGS = [
+  { group: RBAC, kind: 'RoleBinding' },
+  { group: RBAC, kind: 'ClusterRoleBinding' },
+];
 
 const bindsRole: DerivationRule = {
   name: 'BindsRole',
   predicate: BINDS_ROLE,
   direction: 'out',
-  kinds: [
-    { group: RBAC, kind: 'RoleBinding' },
-    { group: RBAC, kind: 'ClusterRoleBinding' },
-  ],
+  kinds: BINDINGS,
   derive(resource) {
     const roleRef = objectAt(resource.data, 'roleRef');
     const kind = text(roleRef?.kind);
     const name = text(roleRef?.name);
     if ((kind !== 'Role' && kind !== 'ClusterRole') || name === undefined) return [];
     if (kind === 'Role' && resource.ref.namespace === '') return [];
-    const apiGroup = typeof roleRef?.apiGroup === 'string' ? roleRef.apiGroup : '';
     const edges = new Edges();
-    edges.add({ group: RBAC, version: 'v1', kind, namespace: kind === 'Role' ? resource.ref.namespace : '', name }, { apiGroup, kind, name });
+    edges.add({ group: RBAC, version: 'v1', kind, namespace: kind === 'Role' ? resource.ref.namespace : '', name }, { apiGroup: stringOr(roleRef?.apiGroup), kind, name });
+    return edges.list;
+  },
+};
+
+const bindsSubject: DerivationRule = {
+  name: 'BindsSubject',
+  predicate: BINDS_SUBJECT,
+  direction: 'out',
+  kinds: BINDINGS,
+  derive(resource) {
+    const edges = new Edges();
+    for (const subject of arrayAt(resource.data, 'subjects')) {
+      const name = text(subject.name);
+      const namespace = text(subject.namespace) ?? resource.ref.namespace;
+      if (subject.kind !== 'ServiceAccount' || name === undefined || namespace === '') continue;
+      edges.add(coreRef('ServiceAccount', namespace, name), { kind: 'ServiceAccount', name, namespace: stringOr(subject.namespace) });
+    }
+    return edges.list;
+  },
+};
+
+/** A Service port as an Ingress backend names it: a number (0 to 65535) or a name. */
+function servicePort(port: unknown): { portNumber: number; portName: string } {
+  if (typeof port === 'number') return { portNumber: Number.isInteger(port) && port >= 0 && port <= 65_535 ? port : 0, portName: '' };
+  return { portNumber: 0, portName: stringOr(port) };
+}
+
+const ingressRoutesTo: DerivationRule = {
+  name: 'IngressRoutesTo',
+  predicate: INGRESS_ROUTES_TO,
+  direction: 'out',
+  kinds: [
+    { group: 'networking.k8s.io', kind: 'Ingress' },
+    { group: 'extensions', kind: 'Ingress' },
+  ],
+  derive(resource) {
+    const spec = objectAt(resource.data, 'spec');
+    const routes = new EdgeLists('routes');
+    const route = (backend: Json | undefined, how: Json): void => {
+      const service = objectAt(backend, 'service');
+      const port = objectAt(service, 'port');
+      const name = text(service === undefined ? backend?.serviceName : service.name);
+      if (name === undefined) return;
+      routes.add(coreRef('Service', resource.ref.namespace, name), { ...how, ...servicePort(service === undefined ? backend?.servicePort : (port?.number ?? port?.name)) });
+    };
+    route(objectAt(spec, 'defaultBackend') ?? objectAt(spec, 'backend'), { host: '', path: '', pathType: '', defaultBackend: true });
+    for (const rule of arrayAt(spec, 'rules')) {
+      for (const path of arrayAt(rule, 'http', 'paths')) {
+        route(objectAt(path, 'backend'), { host: stringOr(rule.host), path: stringOr(path.path), pathType: stringOr(path.pathType), defaultBackend: false });
+      }
+    }
+    return routes.list;
+  },
+};
+
+const scalesTarget: DerivationRule = {
+  name: 'ScalesTarget',
+  predicate: SCALES_TARGET,
+  direction: 'out',
+  kinds: [{ group: 'autoscaling', kind: 'HorizontalPodAutoscaler' }],
+  derive(resource) {
+    const target = objectAt(resource.data, 'spec', 'scaleTargetRef');
+    const apiVersion = text(target?.apiVersion);
+    const kind = text(target?.kind);
+    const name = text(target?.name);
+    if (apiVersion === undefined || kind === undefined || name === undefined) return [];
+    const edges = new Edges();
+    edges.add({ ...splitApiVersion(apiVersion), kind, namespace: resource.ref.namespace, name }, { apiVersion, kind, name });
+    return edges.list;
+  },
+};
+
+const endpointSliceTargets: DerivationRule = {
+  name: 'EndpointSliceTargets',
+  predicate: ENDPOINT_SLICE_TARGETS,
+  direction: 'out',
+  kinds: [{ group: 'discovery.k8s.io', kind: 'EndpointSlice' }],
+  derive(resource) {
+    const edges = new Edges();
+    for (const endpoint of arrayAt(resource.data, 'endpoints')) {
+      const target = objectAt(endpoint, 'targetRef');
+      const name = text(target?.name);
+      const namespace = text(target?.namespace) ?? resource.ref.namespace;
+      if (target?.kind !== 'Pod' || name === undefined || namespace === '') continue;
+      const addresses = Array.isArray(endpoint.addresses) ? endpoint.addresses.filter((a): a is string => typeof a === 'string') : [];
+      edges.add(coreRef('Pod', namespace, name), { addresses, ready: objectAt(endpoint, 'conditions')?.ready === true, nodeName: stringOr(endpoint.nodeName) });
+    }
     return edges.list;
   },
 };
 
 /** The built-in rules with a `derive` function, in the order they run. */
-export const BUILTIN_RULES: readonly DerivationRule[] = [ownerReference, podNodeBinding, podUses, claimBinding, bindsRole];
+export const BUILTIN_RULES: readonly DerivationRule[] = [
+  ownerReference,
+  podNodeBinding,
+  podUses,
+  templateUses,
+  claimBinding,
+  bindsRole,
+  bindsSubject,
+  ingressRoutesTo,
+  scalesTarget,
+  endpointSliceTargets,
+];
 
 /** The rules of a store opened with no derivation options: every built-in rule (what the CLI's `verify` and `repair` check). */
 export function builtinRuleSet(): RuleSet {

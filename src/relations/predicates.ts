@@ -3,7 +3,8 @@
  * and packing predicates to and from `google.protobuf.Any`. A predicate's protobuf full name is
  * its identity; its short name (the last part) may stand for it while no other registered type
  * shares that short name. The predicates of the built-in derivation rules (`OwnerReference`,
- * `PodNodeBinding`, `ServiceSelects`, `PodUses`, `ClaimBinding`, `BindsRole`) are registered in every store.
+ * `PodNodeBinding`, `ServiceSelects`, `PodUses`, `ClaimBinding`, `BindsRole`, `BindsSubject`, `IngressRoutesTo`,
+ * `ScalesTarget`, `TemplateUses`, `EndpointSliceTargets`) are registered in every store.
  * Any type with protobufjs's static API (a generated class, or a reflected `protobuf.Type`) can
  * be registered.
  */
@@ -28,6 +29,11 @@ export const SERVICE_SELECTS = 'resourcestore.v1.ServiceSelects';
 export const POD_USES = 'resourcestore.v1.PodUses';
 export const CLAIM_BINDING = 'resourcestore.v1.ClaimBinding';
 export const BINDS_ROLE = 'resourcestore.v1.BindsRole';
+export const BINDS_SUBJECT = 'resourcestore.v1.BindsSubject';
+export const INGRESS_ROUTES_TO = 'resourcestore.v1.IngressRoutesTo';
+export const SCALES_TARGET = 'resourcestore.v1.ScalesTarget';
+export const TEMPLATE_USES = 'resourcestore.v1.TemplateUses';
+export const ENDPOINT_SLICE_TARGETS = 'resourcestore.v1.EndpointSliceTargets';
 
 const TYPE_URL_PREFIX = 'type.googleapis.com/';
 const FULL_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -51,6 +57,11 @@ export class PredicateRegistry {
     this.register(POD_USES, resourcestore.v1.PodUses as unknown as PredicateType);
     this.register(CLAIM_BINDING, resourcestore.v1.ClaimBinding as unknown as PredicateType);
     this.register(BINDS_ROLE, resourcestore.v1.BindsRole as unknown as PredicateType);
+    this.register(BINDS_SUBJECT, resourcestore.v1.BindsSubject as unknown as PredicateType);
+    this.register(INGRESS_ROUTES_TO, resourcestore.v1.IngressRoutesTo as unknown as PredicateType);
+    this.register(SCALES_TARGET, resourcestore.v1.ScalesTarget as unknown as PredicateType);
+    this.register(TEMPLATE_USES, resourcestore.v1.TemplateUses as unknown as PredicateType);
+    this.register(ENDPOINT_SLICE_TARGETS, resourcestore.v1.EndpointSliceTargets as unknown as PredicateType);
   }
 
   /** Registers a predicate type under its protobuf full name (e.g. `example.v1.DependsOn`). */

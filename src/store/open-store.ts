@@ -35,9 +35,10 @@ export interface StoreOptions {
   readonly retention?: RetentionOptions;
   /**
    * Relationships derived from resource content. `disable`: built-in rules this store does not
-   * run (by name: `OwnerReference`, `PodNodeBinding`, `ServiceSelects`, `PodUses`, `ClaimBinding`,
-   * `BindsRole`); `rules`: rules of your own (as `store.registerRule`). Default: every built-in
-   * rule, no other.
+   * run (by name: `OwnerReference`, `PodNodeBinding`, `ServiceSelects`, `PodUses`, `TemplateUses`,
+   * `ClaimBinding`, `BindsRole`, `BindsSubject`, `IngressRoutesTo`, `ScalesTarget`,
+   * `EndpointSliceTargets`); `rules`: rules of your own (as `store.registerRule`). Default: every
+   * built-in rule, no other.
    */
   readonly derivation?: { readonly disable?: readonly string[]; readonly rules?: readonly DerivationRule[] };
 }

@@ -43,7 +43,7 @@ describe('the resource-store command line', () => {
     assert.equal(stats.resources, 334);
     assert.equal(stats.byType['v1/Pod'], 21);
     assert.equal(stats.byNamespace['kube-system'] > 0, true);
-    assert.equal(stats.relationships, 154, 'owners and node bindings, and what else the store derives (services, uses, role bindings)');
+    assert.equal(stats.relationships, 210, 'owners and node bindings, and what else the store derives (services, uses, pod templates, role bindings and their subjects)');
   });
 
   it('keeps the good documents of a file with a bad one, and names the bad one', async () => {
@@ -64,7 +64,7 @@ describe('the resource-store command line', () => {
     await cli(['import', FIXTURE, '--data', data]);
     const exported = await cli(['export', '--data', data, '--out', join(dir, 'snap.ndjson')]);
     assert.equal(exported.code, 0, exported.stderr);
-    assert.match(exported.stdout, /exported 334 resources and 154 relationships at revision 488/);
+    assert.match(exported.stdout, /exported 334 resources and 210 relationships at revision 544/);
     const restored = await cli(['restore', join(dir, 'snap.ndjson'), '--data', join(dir, 'copy')]);
     assert.equal(restored.code, 0, restored.stderr);
     assert.equal((await cli(['export', '--data', join(dir, 'copy'), '--out', join(dir, 'again.ndjson')])).code, 0);
