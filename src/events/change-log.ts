@@ -178,8 +178,10 @@ export class ChangeLog implements ChangeHandler {
   }
 
   /** Removes what the retention policy no longer keeps; resolves to the number of entries removed. */
-  compact(): Promise<number> {
-    this.#compacting ??= this.#compact().finally(() => (this.#compacting = undefined));
+  async compact(): Promise<number> {
+    // One at a time; a call made while one runs waits for it, then compacts to the retention as of now.
+    while (this.#compacting) await this.#compacting.catch(() => undefined);
+    this.#compacting = this.#compact().finally(() => (this.#compacting = undefined));
     return this.#compacting;
   }
 

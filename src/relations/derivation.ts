@@ -91,19 +91,21 @@ export async function deriveRelationships(
 ): Promise<void> {
   const { rules } = ctx;
   const ref = after.ref;
-  for (const { rule, edges } of plan) await reconcile(txn, ctx, ref, rule.predicate, rule.direction, rule.name, edges);
+  // A new resource has no derived edge at its end yet: its delete took every edge it derived.
+  const fresh = before === undefined;
+  for (const { rule, edges } of plan) await reconcile(txn, ctx, ref, rule.predicate, rule.direction, rule.name, edges, fresh);
   if (!rules.selects) return;
   const predicate = rules.get(SERVICE_SELECTS_RULE)!.predicate;
   if (isSelecting(ref)) {
     const selector = selectorOf(after.data, ctx.json);
     if (before === undefined || !sameSelector(selectorOf(before.data, ctx.json), selector)) {
       const pods = selector === undefined ? [] : await selectedBy(txn, ctx, ref.namespace, selector);
-      await reconcile(txn, ctx, ref, predicate, 'out', SERVICE_SELECTS_RULE, pods.map((pod) => selectsEdge(ctx, predicate, ref, selector!, pod)));
+      await reconcile(txn, ctx, ref, predicate, 'out', SERVICE_SELECTS_RULE, pods.map((pod) => selectsEdge(ctx, predicate, ref, selector!, pod)), fresh);
     }
   }
   if (isSelected(ref) && (before === undefined || !sameLabels(before.labels, after.labels))) {
     const services = await selecting(txn, ref.namespace, after.labels);
-    await reconcile(txn, ctx, ref, predicate, 'in', SERVICE_SELECTS_RULE, services.map(([service, selector]) => selectsEdge(ctx, predicate, service, selector, ref)));
+    await reconcile(txn, ctx, ref, predicate, 'in', SERVICE_SELECTS_RULE, services.map(([service, selector]) => selectsEdge(ctx, predicate, service, selector, ref)), fresh);
   }
 }
 
@@ -167,9 +169,10 @@ async function reconcile(
   direction: 'out' | 'in',
   rule: string,
   planned: readonly PlannedEdge[],
+  fresh: boolean,
 ): Promise<void> {
   const wanted = new Set(planned.map((edge) => tripleKeys({ subject: edge.subject, type: predicate, object: edge.object })[0]));
-  for (const triple of await storedDerived(txn, ref, predicate, direction, rule)) {
+  for (const triple of fresh ? [] : await storedDerived(txn, ref, predicate, direction, rule)) {
     if (!wanted.has(tripleKeys(triple)[0])) await deleteRelationship(txn, triple, ctx.predicates, false, false);
   }
   for (const edge of planned) await addRelationship(txn, edge, ctx.predicates, ctx.now, rule);

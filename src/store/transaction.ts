@@ -43,6 +43,8 @@ export class Transaction {
   readonly #reads = new Map<string, Uint8Array | undefined>();
   readonly #readAt: number | undefined;
   readonly #writes = new Map<string, Uint8Array | undefined | typeof AT_COMMIT>();
+  /** The keys of `#writes`, sorted (keys that share a prefix are contiguous), for prefix scans that cost what they find. */
+  readonly #writtenKeys: string[] = [];
   readonly #counters = new Map<string, number>();
   readonly #afterCommit: Array<() => void> = [];
   readonly #changes: Array<Change | { readonly key: string | undefined; readonly late: RevisionedChange }> = [];
@@ -68,11 +70,16 @@ export class Transaction {
   }
 
   put(key: string, value: Uint8Array): void {
-    this.#writes.set(key, value);
+    this.#buffer(key, value);
   }
 
   del(key: string): void {
-    this.#writes.set(key, undefined);
+    this.#buffer(key, undefined);
+  }
+
+  #buffer(key: string, value: Uint8Array | undefined | typeof AT_COMMIT): void {
+    if (!this.#writes.has(key)) this.#writtenKeys.splice(lowerBound(this.#writtenKeys, key), 0, key);
+    this.#writes.set(key, value);
   }
 
   /** Moves a named engine counter by `delta` when the transaction commits. */
@@ -93,7 +100,7 @@ export class Transaction {
    */
   changeAt(late: RevisionedChange, key?: string): void {
     this.#changes.push({ key, late });
-    if (key !== undefined) this.#writes.set(key, AT_COMMIT);
+    if (key !== undefined) this.#buffer(key, AT_COMMIT);
   }
 
   /** Runs `hook` synchronously once the transaction has committed, in commit order. */
@@ -106,11 +113,11 @@ export class Transaction {
     const range = prefixRange(prefix);
     const keys = new Set<string>();
     for await (const chunk of this.#scan(range)) for (const key of chunk) keys.add(key);
-    for (const [key, value] of this.#writes) {
-      if (key.startsWith(prefix)) {
-        if (value === undefined) keys.delete(key);
-        else keys.add(key);
-      }
+    const written = this.#writtenKeys;
+    for (let i = lowerBound(written, prefix); i < written.length && written[i]!.startsWith(prefix); i++) {
+      const key = written[i]!;
+      if (this.#writes.get(key) === undefined) keys.delete(key);
+      else keys.add(key);
     }
     return [...keys];
   }
@@ -159,4 +166,16 @@ export class Transaction {
       },
     };
   }
+}
+
+/** The index of the first of the sorted `keys` not below `key`. */
+function lowerBound(keys: readonly string[], key: string): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (keys[mid]! < key) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

@@ -52,6 +52,8 @@ describe('a damaged store', () => {
       '/idx-ns/kube-system//v1/ConfigMap/coredns',
       '/idx-ns/kube-system/apps/v1/Deployment/coredns',
       '/rel-pos/resourcestore.v1.PodNodeBinding//v1/Node//kind-control-plane//v1/Pod/kube-system/etcd-kind-control-plane',
+      '/rel-spo/apps/v1/Deployment/kube-system/coredns/resourcestore.v1.TemplateUses//v1/ConfigMap/kube-system/coredns',
+      '/rel-spo/apps/v1/Deployment/kube-system/coredns/resourcestore.v1.TemplateUses//v1/ServiceAccount/kube-system/coredns',
       '/res/apps/v1/Deployment/kube-system/coredns',
     ]);
   });
