@@ -5,11 +5,24 @@
  * The hostile tests run every entry and check that nothing was written and the server lived.
  */
 import { createHash } from 'node:crypto';
+import { resourcestore } from '../../src/gen/schema.js';
+import type { DerivationRule } from '../../src/relations/derivation-rules.js';
+import type { PredicateType } from '../../src/relations/predicates.js';
 import type { ErrorCode } from '../../src/store/errors.js';
+import { openStore } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 
 const ref = { version: 'v1', kind: 'Pod', namespace: 'web', name: 'a' };
 const big = (n: number) => 'x'.repeat(n);
+/** The seed Pod of the hostile tests is bound to this Node, so the store derives this relationship. */
+const node = { version: 'v1', kind: 'Node', name: 'n1' };
+const derivedBinding = { subject: ref, predicate: { type: 'PodNodeBinding', value: { nodeName: 'n1' } }, object: node };
+/** Registers a rule with a predicate of its own, reading kind `name` (group hostile.example.com), then adds one such resource. */
+const ruleThat = (name: string, derive: DerivationRule['derive'], extra: Partial<DerivationRule> = {}) => (s: ResourceStore) => {
+  s.registerPredicate(`hostile.v1.${name}`, resourcestore.v1.PodNodeBinding as unknown as PredicateType);
+  s.registerRule({ name, predicate: `hostile.v1.${name}`, direction: 'out', kinds: [{ group: 'hostile.example.com', kind: name }], derive, ...extra } as DerivationRule);
+  return s.add({ ref: { group: 'hostile.example.com', version: 'v1', kind: name, namespace: 'web', name: 'x' }, data: {} });
+};
 const deep = (depth: number): Record<string, unknown> => {
   const root: Record<string, unknown> = {};
   let node = root;
@@ -76,9 +89,24 @@ export const API_CASES: readonly ApiCase[] = [
   { name: 'a traversal limit of Infinity', call: (s) => s.traverse({ from: ref, limit: Infinity }), codes: INVALID },
   { name: 'a watch buffer of 10^12', call: (s) => s.watch({}, { bufferSize: 1e12 }), codes: INVALID },
   { name: 'a watch from revision -1', call: (s) => s.watch({}, { fromRevision: -1 }), codes: INVALID },
+  { name: 'deleting a derived relationship', call: (s) => s.deleteRelationships(derivedBinding), codes: INVALID },
+  { name: 'unrelating a derived relationship in a batch', call: (s) => s.batch([{ op: 'unrelate', relationship: derivedBinding }]), codes: INVALID },
+  { name: 'a rule that throws', call: ruleThat('Throws', () => { throw new Error('boom'); }), codes: INVALID },
+  { name: 'a rule that returns no array', call: ruleThat('NoArray', () => 'edges' as never), codes: INVALID },
+  { name: 'a rule whose edge names no resource', call: ruleThat('NoRef', () => [{ ref: { version: 'v1', kind: 'Pod', name: '' } }]), codes: INVALID },
+  { name: 'a rule that derives one other end twice', call: ruleThat('Twice', () => [{ ref: node }, { ref: node }]), codes: INVALID },
+  { name: 'a rule whose payload has a field its predicate lacks', call: ruleThat('OddPayload', () => [{ ref: node, value: { evil: true } }]), codes: INVALID },
+  { name: 'a rule with no derive function', call: ruleThat('Lazy', undefined as never), codes: INVALID },
+  { name: 'a rule of another direction', call: ruleThat('Sideways', () => [], { direction: 'up' as never }), codes: INVALID },
+  { name: 'a rule on a predicate a built-in rule derives', call: (s) => s.registerRule({ name: 'Steal', predicate: 'ServiceSelects', direction: 'out', derive: () => [] }), codes: INVALID },
+  { name: 'a rule named as a built-in one', call: (s) => s.registerRule({ name: 'TemplateUses', predicate: 'evil.Type', direction: 'out', derive: () => [] }), codes: INVALID },
+  { name: 'turning off a rule that does not exist', call: () => openStore({ derivation: { disable: ['NoSuchRule'] } }), codes: INVALID },
 ];
 
 export const HTTP_CASES: readonly HttpCase[] = [
+  { name: 'a watch with resourceVersionMatch=Exact', method: 'GET', url: '/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=Exact' },
+  { name: 'a watch with resourceVersionMatch and no sendInitialEvents', method: 'GET', url: '/api/v1/pods?watch=1&resourceVersionMatch=NotOlderThan' },
+  { name: 'a watch on a field the kind does not select on', method: 'GET', url: '/api/v1/pods?watch=1&fieldSelector=spec.replicas%3D1' },
   { name: 'malformed JSON', method: 'POST', url: PODS, body: '{"kind": ' },
   { name: 'JSON nested 100,000 deep', method: 'POST', url: PODS, body: deepJson(100_000) },
   { name: 'JSON nested 3,000 deep (under the parser\'s limit)', method: 'POST', url: PODS, body: deepJson(3000) },

@@ -9,7 +9,7 @@ import { ERROR_CODES, StoreError } from '../../src/store/errors.js';
 import { factories, memoryFactory, rawKeySpace } from '../helpers/stores.js';
 import { API_CASES, HTTP_CASES, SNAPSHOT_CASES } from './catalogue.js';
 
-const seed = { ref: { version: 'v1', kind: 'Pod', namespace: 'web', name: 'a' }, labels: { app: 'web' }, data: { keep: true } };
+const seed = { ref: { version: 'v1', kind: 'Pod', namespace: 'web', name: 'a' }, labels: { app: 'web' }, data: { keep: true, spec: { nodeName: 'n1' } } };
 
 for (const factory of factories) {
   describe(`hostile input through the API on ${factory.name}`, () => {
