@@ -33,6 +33,7 @@ program
   .option('--tls-cert-file <file>', 'serve HTTPS with this PEM certificate (kubectl sends a token only over TLS)')
   .option('--tls-key-file <file>', 'the PEM key of --tls-cert-file')
   .option('--allow-host <host>', 'also answer to this Host name (repeatable, or comma-separated; * for any, behind a proxy)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+  .option('--cors-origin <origin>', 'let pages on this origin (https://host[:port]) use the API and the watches (repeatable; none by default)', (value: string, previous: string[]) => [...previous, value], [] as string[])
   .action((options) => serve(options));
 
 program

@@ -4,9 +4,11 @@
  * closes the store and exits 0. It listens on 127.0.0.1 unless told otherwise, and refuses to
  * listen on any other address without a bearer token. It answers to the Host names `localhost`,
  * IP addresses, its `--host`, and those given with `--allow-host` (see server/allowed-hosts.ts).
+ * Pages on the origins given with `--cors-origin` may use its API and watches (server/cors.ts).
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { normalizeOrigin } from '../server/cors.js';
 import { buildServer } from '../server/http-server.js';
 import { openStore } from '../store/open-store.js';
 
@@ -19,6 +21,8 @@ export interface ServeOptions {
   readonly log?: boolean;
   /** More Host names to answer to, each comma-separated list as given (`--allow-host`, repeatable). */
   readonly allowHost?: string | readonly string[];
+  /** Origins whose pages may use the API and the watches (`--cors-origin`, repeatable). */
+  readonly corsOrigin?: string | readonly string[];
   /** Serve HTTPS with this PEM certificate and the key in `tlsKeyFile`. */
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
@@ -66,12 +70,14 @@ export async function serve(options: ServeOptions): Promise<void> {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${options.port}`);
   const tls = readTls(options);
+  const corsOrigins = (options.corsOrigin === undefined ? [] : typeof options.corsOrigin === 'string' ? [options.corsOrigin] : options.corsOrigin).map(normalizeOrigin);
   const store = await openStore(options.memory ? {} : { path: options.data });
   const server = buildServer({
     store,
     ...(token === undefined ? {} : { token }),
     ...(tls === undefined ? {} : { tls }),
     allowedHosts: allowedHostsOf(options),
+    corsOrigins,
     logger: options.log ?? false,
   });
   try {

@@ -6,17 +6,21 @@
  * `/snapshot`, `/verify` and `/stats` (maintenance-routes.ts), `/metrics` (the store's registry
  * with the process's default metrics, less three sums promtool rejects), `/healthz` and
  * `/readyz`, with `{ code, message }` errors. Before any route: the Host check (only the server's
- * own names, see allowed-hosts.ts), the query string (each parameter once), and an optional
- * bearer token on every route but the health checks. Shutdown stops accepting, ends event
+ * own names, see allowed-hosts.ts), CORS headers and preflights for the origins allowed
+ * (cors.ts), the query string (each parameter once), and an optional bearer token on every route
+ * but the health checks and the dashboard's static files (`/`, `/dashboard/*`: the page asks for
+ * the token and sends it on its API calls; see dashboard/dashboard-routes.ts). Shutdown stops accepting, ends event
  * streams (SSE and Kubernetes watches) at once and cleanly, lets requests in flight finish, and
  * closes the store.
  */
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { isDashboardPath, registerDashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { StoreError } from '../store/errors.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { hostChecker } from './allowed-hosts.js';
+import { corsHook } from './cors.js';
 import { handleError, isKubePath, sendError } from './http-errors.js';
 import { registerKubeDiscoveryRoutes, NOT_SERVED } from './kube-discovery-routes.js';
 import { ServedKinds } from './kube-kinds.js';
@@ -43,6 +47,11 @@ export interface ServerOptions {
    * cannot reach the server by DNS rebinding. Default none.
    */
   readonly allowedHosts?: readonly string[];
+  /**
+   * Origins (`https://dash.example.com`) whose pages may call the API and open watches: their
+   * requests get CORS headers and their preflights a 204. Default none (same-origin pages only).
+   */
+  readonly corsOrigins?: readonly string[];
   /** Log requests (pino, to stdout). Default false. */
   readonly logger?: boolean;
   /**
@@ -100,6 +109,8 @@ export function buildServer(options: ServerOptions): StoreServer {
       return sendError(request, reply, new StoreError('FORBIDDEN', `this server does not answer to the host ${JSON.stringify((request.headers.host ?? '').slice(0, 100))}`));
     }
   });
+  const cors = corsHook(options.corsOrigins ?? []);
+  if (cors !== undefined) app.addHook('onRequest', cors);
   app.addHook('onRequest', async (request) => checkQuery(request.query));
   app.addHook('onRequest', async (request, reply) => {
     // A `.` or `..` segment, however encoded, would name another path than the one sent.
@@ -115,7 +126,8 @@ export function buildServer(options: ServerOptions): StoreServer {
   if (options.token !== undefined) {
     const token = options.token;
     app.addHook('onRequest', async (request, reply) => {
-      if (OPEN_ROUTES.has(request.url.split('?')[0]!)) return;
+      const path = request.url.split('?')[0]!;
+      if (OPEN_ROUTES.has(path) || isDashboardPath(path)) return;
       const header = request.headers.authorization ?? '';
       if (!header.startsWith('Bearer ') || !sameToken(header.slice('Bearer '.length), token)) {
         return sendError(request, reply, new StoreError('UNAUTHENTICATED', 'this server needs Authorization: Bearer <token>'));
@@ -138,6 +150,7 @@ export function buildServer(options: ServerOptions): StoreServer {
   registerKubeDiscoveryRoutes(app, kinds);
   registerKubeRoutes(app, { store, kinds, streams });
   registerRelationshipRoutes(app, store);
+  registerDashboardRoutes(app);
 
   let stopping: Promise<void> | undefined;
   return {
