@@ -62,12 +62,12 @@ for (const workload of Object.keys(all)) {
   results.push(...(JSON.parse(output.toString()) as CaseResult[]));
 }
 const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
-const run = `${date} UTC, \`npm run bench${quick ? ' -- --quick' : ''}\`${wanted.size ? ` (${[...wanted].join(', ')})` : ''}, N = ${n.toLocaleString('en-US')}, ${rounds} rounds (scale: 1)`;
+const run = `${date} UTC, \`npm run bench${quick ? ' -- --quick' : ''}\`${wanted.size ? ` (${[...wanted].join(', ')})` : ''}, N = ${n.toLocaleString('en-US')}, ${rounds} rounds (scale: 1), on ${machine}`;
 // A run of some workloads keeps the rows of the others from the runs that measured them.
 const resultsPath = new URL('results.json', import.meta.url);
 type Stored = { date: string; run?: string; machine: string; results: Array<CaseResult & { run?: string }> };
 const previous: Stored | undefined = wanted.size === 0 ? undefined : (JSON.parse(readFileSync(resultsPath, 'utf8')) as Stored);
-const kept = (previous?.results ?? []).filter((r) => !wanted.has(r.workload)).map((r) => ({ ...r, run: r.run ?? previous?.run ?? previous!.date }));
+const kept = (previous?.results ?? []).filter((r) => !wanted.has(r.workload)).map((r) => ({ ...r, run: r.run ?? previous?.run ?? `${previous!.date} UTC, on ${previous!.machine}` }));
 const merged = [...kept, ...results.map((r) => ({ ...r, run }))].sort((a, b) => Object.keys(all).indexOf(a.workload) - Object.keys(all).indexOf(b.workload));
 const summary = table(merged);
 process.stdout.write(`\n${table(results)}\n`);
@@ -75,5 +75,5 @@ writeFileSync(resultsPath, `${JSON.stringify({ date, run, machine, quick, n, rou
 const runs = [...new Set(merged.map((r) => r.run))];
 const path = new URL('RESULTS.md', import.meta.url);
 const doc = readFileSync(path, 'utf8');
-const section = `<!-- results:start -->\n${runs.map((r) => `Run: ${r}: ${[...new Set(merged.filter((m) => m.run === r).map((m) => m.workload))].join(', ')}.`).join('\n')}\nMachine: ${machine}.\n\n${summary}\n<!-- results:end -->`;
+const section = `<!-- results:start -->\n${runs.map((r) => `Run: ${r}: ${[...new Set(merged.filter((m) => m.run === r).map((m) => m.workload))].join(', ')}.`).join('\n')}\n\n${summary}\n<!-- results:end -->`;
 writeFileSync(path, doc.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, section));
