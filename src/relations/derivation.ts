@@ -132,7 +132,7 @@ function selectsEdge(ctx: DerivationContext, predicate: string, service: Resourc
 /** The Pods of `namespace` that `selector` selects: those with its first pair, checked whole. */
 async function selectedBy(txn: Transaction, ctx: DerivationContext, namespace: string, selector: Selector): Promise<ResourceRef[]> {
   const [key, value] = Object.entries(selector)[0]!;
-  await txn.get(labelGuardKey(SELECTED_TYPE, namespace, key, value));
+  await txn.guard(labelGuardKey(SELECTED_TYPE, namespace, key, value));
   const pods: ResourceRef[] = [];
   for (const entry of (await txn.keysWithPrefix(labelPrefix(key, value, SELECTED_TYPE, namespace))).sort()) {
     const pod = refOfIndexKey(entry);
@@ -146,7 +146,7 @@ async function selectedBy(txn: Transaction, ctx: DerivationContext, namespace: s
 async function selecting(txn: Transaction, namespace: string, labels: Readonly<Record<string, string>>): Promise<Array<[ResourceRef, Selector]>> {
   const found: Array<[ResourceRef, Selector]> = [];
   for (const [key, value] of Object.entries(labels)) {
-    await txn.get(selectsGuardKey(namespace, key, value));
+    await txn.guard(selectsGuardKey(namespace, key, value));
     for (const entry of (await txn.keysWithPrefix(selectsPrefix(namespace, key, value))).sort()) {
       const stored = await txn.get(entry);
       if (stored === undefined) continue;

@@ -63,7 +63,8 @@ async function writeOver(store: ResourceStore, ref: ResourceRef, conditional: bo
       throw new StoreError('CONFLICT', `Precondition failed: UID in precondition: ${brief(input.uid)}, UID in object meta: ${current.uid}`);
     }
     try {
-      return await store.apply({ ...input, version: current.version });
+      // The uid too: an object deleted and created again in between starts again at version 1.
+      return await store.apply({ ...input, version: current.version, uid: current.uid });
     } catch (err) {
       // The version read is the only precondition left: another write landed in between.
       if (!isStoreError(err, 'CONFLICT')) throw err;
@@ -75,7 +76,8 @@ async function writeOver(store: ResourceStore, ref: ResourceRef, conditional: bo
 /** POST: creates the object a manifest describes. */
 export async function createObject(store: ResourceStore, target: ManifestTarget, body: unknown): Promise<JsonObject> {
   const { input } = fromManifest(body, target);
-  const added = await store.add(input);
+  const { uid: _ignored, ...fresh } = input; // the server gives a created object its uid, as kube-apiserver does
+  const added = await store.add(fresh);
   return toManifest(added, added.revision);
 }
 
@@ -117,14 +119,16 @@ export async function deleteObject(store: ResourceStore, target: ManifestTarget 
   if (resourceVersion !== undefined && resourceVersion !== null && typeof resourceVersion !== 'string') throw invalidArgument('preconditions.resourceVersion', 'must be a string');
   if (body?.dryRun !== undefined && !(Array.isArray(body.dryRun) && body.dryRun.length === 0)) throw invalidArgument('dryRun', 'is not supported by this server');
   const ref = refOf(target);
-  let version: number | undefined;
+  let read: { version: number; uid: string } | undefined;
   if (typeof resourceVersion === 'string' && resourceVersion !== '') {
     const current = await store.get(ref);
     if (String(current.revision) !== resourceVersion) throw modified();
-    version = current.version;
+    read = { version: current.version, uid: current.uid }; // the uid too: a recreated object starts again at version 1
   }
+  const version = read?.version;
+  const expectedUid = typeof uid === 'string' && uid !== '' ? uid : read?.uid;
   try {
-    const deleted = await store.delete(ref, { ...(version === undefined ? {} : { version }), ...(typeof uid === 'string' && uid !== '' ? { uid } : {}) });
+    const deleted = await store.delete(ref, { ...(version === undefined ? {} : { version }), ...(expectedUid === undefined ? {} : { uid: expectedUid }) });
     return toManifest(deleted, deleted.revision);
   } catch (err) {
     if (version !== undefined && isStoreError(err, 'CONFLICT')) throw modified();

@@ -292,7 +292,14 @@ class LevelEngine implements Engine {
     try {
       while (this.#queue.length > 0) {
         const group = this.#queue.splice(0, MAX_GROUP);
-        await this.#commitGroup(group);
+        try {
+          await this.#commitGroup(group);
+        } catch (cause) {
+          // A read of the store failed while the group was formed (damaged files): nothing of it was
+          // written; every write of it not yet answered fails, and none is left waiting.
+          const err = engineError(cause, 'committing');
+          for (const pending of group) pending.reject(err);
+        }
       }
     } finally {
       this.#draining = undefined;
@@ -311,40 +318,45 @@ class LevelEngine implements Engine {
     let bytesDelta = 0;
     const trackBytes = this.#path === undefined;
 
-    for (const pending of group) {
-      const { write } = pending;
-      const failed = write.checks.findIndex((check) =>
-        overlay.has(check.key) || !this.#unchangedSince(check.key, check.readAt) ? !sameBytes(current(check.key), check.value) : false,
-      );
-      if (failed >= 0) {
-        pending.reject(new PreconditionFailed(failed));
-        continue;
-      }
-      const first = revision + 1;
-      revision += write.changes;
-      const put = (key: string, value: Uint8Array): void => {
-        if (trackBytes) {
-          const old = current(key);
-          bytesDelta += value.byteLength + (old === undefined ? key.length : -old.byteLength);
+    try {
+      for (const pending of group) {
+        const { write } = pending;
+        const failed = write.checks.findIndex((check) =>
+          overlay.has(check.key) || !this.#unchangedSince(check.key, check.readAt) ? !sameBytes(current(check.key), check.value) : false,
+        );
+        if (failed >= 0) {
+          pending.reject(new PreconditionFailed(failed));
+          continue;
         }
-        batch.put(key, value);
-        overlay.set(key, value);
-      };
-      for (const [key, value] of write.puts) put(key, value);
-      if (write.atRevision) for (const [key, value] of write.atRevision(first)) put(key, value);
-      for (const key of write.dels) {
-        const old = current(key);
-        if (trackBytes && old !== undefined) bytesDelta -= old.byteLength + key.length;
-        batch.del(key);
-        overlay.set(key, undefined);
+        const first = revision + 1;
+        revision += write.changes;
+        const put = (key: string, value: Uint8Array): void => {
+          if (trackBytes) {
+            const old = current(key);
+            bytesDelta += value.byteLength + (old === undefined ? key.length : -old.byteLength);
+          }
+          batch.put(key, value);
+          overlay.set(key, value);
+        };
+        for (const [key, value] of write.puts) put(key, value);
+        if (write.atRevision) for (const [key, value] of write.atRevision(first)) put(key, value);
+        for (const key of write.dels) {
+          const old = current(key);
+          if (trackBytes && old !== undefined) bytesDelta -= old.byteLength + key.length;
+          batch.del(key);
+          overlay.set(key, undefined);
+        }
+        for (const [name, delta] of write.counters) {
+          counters.set(name, (counters.get(name) ?? this.counter(name)) + delta);
+        }
+        accepted.push({
+          pending,
+          result: { firstRevision: write.changes > 0 ? first : revision, lastRevision: revision },
+        });
       }
-      for (const [name, delta] of write.counters) {
-        counters.set(name, (counters.get(name) ?? this.counter(name)) + delta);
-      }
-      accepted.push({
-        pending,
-        result: { firstRevision: write.changes > 0 ? first : revision, lastRevision: revision },
-      });
+    } catch (err) {
+      await batch.close().catch(() => undefined);
+      throw err;
     }
     if (accepted.length === 0) {
       await batch.close();

@@ -69,6 +69,15 @@ export class Transaction {
     return value;
   }
 
+  /**
+   * Makes the committed value of `key` a precondition, even when this transaction has written the
+   * key itself: a range guard (see the module comment) must hold against other writers whatever
+   * this transaction wrote to it.
+   */
+  async guard(key: string): Promise<void> {
+    if (!this.#reads.has(key)) this.#reads.set(key, await this.#read(key));
+  }
+
   put(key: string, value: Uint8Array): void {
     this.#buffer(key, value);
   }

@@ -278,6 +278,43 @@ describe('a write that lands between the read and the write of a replace or patc
     }
   });
 
+  it('fails with Conflict when the object was deleted and created again between the read and the write', async () => {
+    const real = await openStore();
+    let armed = false;
+    const store = new Proxy(real, {
+      get(target, property) {
+        if (property === 'get') {
+          return async (ref: RefInput) => {
+            const read = await target.get(ref);
+            if (armed && ref.name === 'again') {
+              armed = false;
+              await target.delete(read.ref);
+              await target.add({ ref: read.ref, labels: read.labels, data: read.data }); // version 1 again, another uid
+            }
+            return read;
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const server = await startServer({ store });
+    try {
+      const created = (await request(server.url + PODS, { method: 'POST', body: { ...pod('again'), metadata: { name: 'again', uid: 'given-by-client' } } })).body;
+      assert.notEqual(created.metadata.uid, 'given-by-client', 'the server gives a created object its uid');
+      armed = true;
+      const replace = { ...created, metadata: { ...created.metadata, uid: undefined }, spec: { nodeName: 'n9' } }; // names its resourceVersion, not its uid
+      assertStatus(await request(`${server.url}${PODS}/again`, { method: 'PUT', body: replace }), 409, 'Conflict');
+      const current = (await request(`${server.url}${PODS}/again`)).body;
+      armed = true;
+      const options = { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: current.metadata.resourceVersion } };
+      assertStatus(await request(`${server.url}${PODS}/again`, { method: 'DELETE', body: options }), 409, 'Conflict');
+      assert.equal((await request(`${server.url}${PODS}/again`)).status, 200, 'the object created again is still there');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('fails with Conflict when the request named the resourceVersion it read', async () => {
     const { store, arm } = await racedStore('raced');
     const server = await startServer({ store });
