@@ -15,7 +15,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { isDashboardPath, registerDashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { StoreError } from '../store/errors.js';
 import type { ResourceStore } from '../store/resource-store.js';
@@ -93,6 +93,12 @@ export function buildServer(options: ServerOptions): StoreServer {
   // Gauges whose names break the rule that only counters end in `_total` (promtool); each is the
   // sum of a series prom-client also exposes by type (`nodejs_active_handles{type}`, ...).
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) processMetrics.removeSingleMetric(name);
+  // The store counts the subscribers it drops; the server's own outboxes drop SSE clients too.
+  const sseOverflowed = new Counter({
+    name: 'resourcestore_http_watch_overflowed_total',
+    help: 'Server-Sent Event clients ended with OVERFLOW because the events waiting for their socket outgrew the bound in events or bytes.',
+    registers: [processMetrics],
+  });
   const metrics = Registry.merge([store.metrics, processMetrics]);
   const streams = new Set<() => void>();
   let ready = true;
@@ -145,6 +151,7 @@ export function buildServer(options: ServerOptions): StoreServer {
     bufferBytes: options.watchBufferBytes ?? 16 * 1024 * 1024,
     heartbeatMs: 15_000,
     open: streams,
+    overflowed: () => sseOverflowed.inc(),
   });
   const kinds = new ServedKinds(store);
   registerKubeDiscoveryRoutes(app, kinds);

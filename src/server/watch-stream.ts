@@ -34,6 +34,8 @@ export interface SseOptions {
   readonly heartbeatMs: number;
   /** Streams open now, each with the function that ends it cleanly, so shutdown can end them. */
   readonly open: Set<() => void>;
+  /** Told each time a client's outbox outgrows its bound (for the server's metric). */
+  readonly overflowed: () => void;
 }
 
 function resumeRevision(request: FastifyRequest): number | undefined {
@@ -130,6 +132,7 @@ class EventStream {
         `the client fell more than ${bufferSize} events or ${bufferBytes} bytes behind; watch again from revision ${this.#written}`,
         { revision: this.#written },
       );
+      this.#options.overflowed();
       this.#finish({ kind: 'error', error });
     }
   }

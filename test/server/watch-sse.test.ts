@@ -159,6 +159,7 @@ describe('watch streams over Server-Sent Events', () => {
       assert.deepEqual(delivered, Array.from({ length: delivered.length }, (_, i) => i + 1), 'everything before the error, in order');
       assert.equal(error.revision, delivered.at(-1) ?? 0, 'resume from the last event received');
       assert.ok(delivered.length < 160, `${delivered.length} delivered`);
+      assert.match((await request(`${server.url}/metrics`)).body, /^resourcestore_http_watch_overflowed_total 1$/m, 'counted');
       const resumed = await openSse(`${server.url}/watch`, { 'last-event-id': String(error.revision) });
       assert.deepEqual((await frames(resumed, 160 - delivered.length)).map((f) => Number(f.id)), Array.from({ length: 160 - delivered.length }, (_, i) => delivered.length + i + 1));
       resumed.close();
