@@ -47,7 +47,7 @@ export class ResourcePanel {
       ...incoming.items.map((relationship) => this.#relationship(relationship, 'in')),
     );
     if (outgoing.items.length + incoming.items.length === 0) relationships.replaceChildren(note('none'));
-    byId('panel-manifest').textContent = resource === undefined ? '' : stringify(resource.data, { lineWidth: 0 });
+    byId('panel-manifest').textContent = resource === undefined ? '' : stringify(manifestOf(resource), { lineWidth: 0 });
   }
 
   #relationship(relationship: Relationship, direction: 'out' | 'in'): HTMLLIElement {
@@ -97,4 +97,18 @@ function fillPairs(list: HTMLElement, pairs: Record<string, string>): void {
       return [term, detail];
     }),
   );
+}
+
+/**
+ * The manifest as the Kubernetes API serves it: the data as written, with the metadata the server
+ * owns (uid, resourceVersion: the revision of its last change, generation) in place of what the
+ * data may still say (an imported dump keeps its cluster's resourceVersion).
+ */
+function manifestOf(resource: StoredResource): unknown {
+  const data = resource.data;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return data;
+  const written = (data as { metadata?: unknown }).metadata;
+  const metadata = typeof written === 'object' && written !== null && !Array.isArray(written) ? written : {};
+  const owned = { uid: resource.uid, generation: resource.version, ...(resource.revision === undefined ? {} : { resourceVersion: String(resource.revision) }) };
+  return { ...data, metadata: { ...metadata, ...owned } };
 }

@@ -89,7 +89,10 @@ describe('the dashboard in Chromium', { skip: skipBrowser }, () => {
     await page.waitForSelector(`#graph-nodes button[data-ref="${key('', 'v1', 'Pod', 'default', 'nginx-deployment-7986654d4-ztx2g')}"]`);
     await page.waitForSelector(`#graph-nodes button[data-ref="${key('', 'v1', 'Node', '', NODE)}"]`);
     await page.waitForSelector('#panel-title:text("Deployment default/nginx-deployment")');
-    assert.match((await page.textContent('#panel-manifest')) ?? '', /^kind: Deployment$/m);
+    const manifest = (await page.textContent('#panel-manifest')) ?? '';
+    assert.match(manifest, /^kind: Deployment$/m);
+    const served = await request(`${server.url}/apis/apps/v1/namespaces/default/deployments/nginx-deployment`);
+    assert.match(manifest, new RegExp(`^  resourceVersion: "${served.body.metadata.resourceVersion}"$`, 'm'), 'the resourceVersion the API serves, not the dump\'s');
     await screenshot(page, '2-deployment');
 
     // A Pod created over HTTP, owned by the ReplicaSet, appears without a reload; deleted, it goes.
