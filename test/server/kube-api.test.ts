@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
-import type { RefInput } from '../../src/store/types.js';
+import type { RefInput, Resource } from '../../src/store/types.js';
 import { request, startServer, type RunningServer } from '../helpers/server.js';
 
 const PODS = '/api/v1/namespaces/web/pods';
@@ -237,8 +237,14 @@ describe('the Kubernetes API', () => {
 });
 
 describe('a write that lands between the read and the write of a replace or patch', () => {
-  /** The real store, but its next read of `name` is followed at once by another write to it, as a concurrent client's would be. */
-  async function racedStore(name: string): Promise<{ store: ResourceStore; arm: () => void }> {
+  /**
+   * The real store, but its next read of `name` is followed at once by `between` (by default
+   * another update of it), as a concurrent client's write would be.
+   */
+  async function racedStore(
+    name: string,
+    between: (store: ResourceStore, read: Resource) => Promise<unknown> = (store, read) => store.update({ ref: read.ref, labels: { ...read.labels, other: 'write' }, data: read.data }),
+  ): Promise<{ store: ResourceStore; arm: () => void }> {
     const real = await openStore();
     let armed = false;
     const store = new Proxy(real, {
@@ -248,7 +254,7 @@ describe('a write that lands between the read and the write of a replace or patc
             const read = await target.get(ref);
             if (armed && ref.name === name) {
               armed = false;
-              await target.update({ ref: read.ref, labels: { ...read.labels, other: 'write' }, data: read.data });
+              await between(target, read);
             }
             return read;
           };
@@ -279,34 +285,19 @@ describe('a write that lands between the read and the write of a replace or patc
   });
 
   it('fails with Conflict when the object was deleted and created again between the read and the write', async () => {
-    const real = await openStore();
-    let armed = false;
-    const store = new Proxy(real, {
-      get(target, property) {
-        if (property === 'get') {
-          return async (ref: RefInput) => {
-            const read = await target.get(ref);
-            if (armed && ref.name === 'again') {
-              armed = false;
-              await target.delete(read.ref);
-              await target.add({ ref: read.ref, labels: read.labels, data: read.data }); // version 1 again, another uid
-            }
-            return read;
-          };
-        }
-        const value: unknown = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    const { store, arm } = await racedStore('again', async (real, read) => {
+      await real.delete(read.ref);
+      await real.add({ ref: read.ref, labels: read.labels, data: read.data }); // version 1 again, another uid
     });
     const server = await startServer({ store });
     try {
       const created = (await request(server.url + PODS, { method: 'POST', body: { ...pod('again'), metadata: { name: 'again', uid: 'given-by-client' } } })).body;
       assert.notEqual(created.metadata.uid, 'given-by-client', 'the server gives a created object its uid');
-      armed = true;
+      arm();
       const replace = { ...created, metadata: { ...created.metadata, uid: undefined }, spec: { nodeName: 'n9' } }; // names its resourceVersion, not its uid
       assertStatus(await request(`${server.url}${PODS}/again`, { method: 'PUT', body: replace }), 409, 'Conflict');
       const current = (await request(`${server.url}${PODS}/again`)).body;
-      armed = true;
+      arm();
       const options = { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: current.metadata.resourceVersion } };
       assertStatus(await request(`${server.url}${PODS}/again`, { method: 'DELETE', body: options }), 409, 'Conflict');
       assert.equal((await request(`${server.url}${PODS}/again`)).status, 200, 'the object created again is still there');
