@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resourcestore } from '../src/gen/schema.js';
 import { indexEntries } from '../src/indices/index-keys.js';
-import { encodeRecord, packData } from '../src/store/resource-codec.js';
-import { resourceKey } from '../src/store/resource-keys.js';
-import type { ResourceInput, ResourceRef } from '../src/store/types.js';
+import { encodeRecord, packData } from '../src/model/resource-codec.js';
+import { resourceKey } from '../src/model/resource-keys.js';
+import type { ResourceInput, ResourceRef } from '../src/model/types.js';
 import { logKey } from '../src/events/change-log.js';
 
 export const NAMESPACES = 50;

@@ -17,11 +17,11 @@ export type {
   RelationshipPage,
   RelationshipQuery,
   TraverseOptions,
-} from './relations/types.js';
+} from './model/relationship-types.js';
 export type { CacheOptions } from './store/read-cache.js';
-export { StoreError, isStoreError, ERROR_CODES } from './store/errors.js';
-export type { ErrorCode, StoreErrorDetails } from './store/errors.js';
-export { JSON_TYPE_URL } from './store/resource-codec.js';
+export { StoreError, isStoreError, ERROR_CODES } from './storage/errors.js';
+export type { ErrorCode, StoreErrorDetails } from './storage/errors.js';
+export { JSON_TYPE_URL } from './model/resource-codec.js';
 export { concatMapBounded } from './events/concat-map-bounded.js';
 export { EVENT_TYPES } from './events/types.js';
 export type {
@@ -39,18 +39,5 @@ export type { StoreStats } from './integrity/stats.js';
 export type { WatchIterator } from './events/event-streams.js';
 export { parseLabelSelector, matchesSelector } from './indices/label-selector.js';
 export type { LabelSelector, Requirement, SetRequirement } from './indices/label-selector.js';
-export type {
-  AnyMessage,
-  BatchOperation,
-  BatchResult,
-  DeleteOptions,
-  JsonObject,
-  ListQuery,
-  ListResult,
-  RefInput,
-  Resource,
-  ResourceData,
-  ResourceInput,
-  ResourceRef,
-  TypeDescriptor,
-} from './store/types.js';
+export type { BatchOperation, BatchResult, DeleteOptions, ListQuery, ListResult } from './store/types.js';
+export type { AnyMessage, JsonObject, RefInput, Resource, ResourceData, ResourceInput, ResourceRef, TypeDescriptor } from './model/types.js';

@@ -20,7 +20,7 @@ import { readKubernetesObjects } from '../../src/import/kubernetes-objects.js';
 import { toResourceInput } from '../../src/import/resource-input.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
-import type { ResourceInput, ResourceRef } from '../../src/store/types.js';
+import type { ResourceInput, ResourceRef } from '../../src/model/types.js';
 import { type BenchCase } from '../harness.js';
 import { scratch } from '../data.js';
 

@@ -8,10 +8,10 @@
 import { ClassicLevel } from 'classic-level';
 import { LRUCache } from 'lru-cache';
 import { labelPrefix, refOfIndexKey } from '../../src/indices/index-keys.js';
-import { prefixRange } from '../../src/store/key-codec.js';
+import { prefixRange } from '../../src/storage/key-codec.js';
 import { openStore } from '../../src/store/open-store.js';
-import { decodeRecord, unpackData } from '../../src/store/resource-codec.js';
-import { resourceKey, typePrefix } from '../../src/store/resource-keys.js';
+import { decodeRecord, unpackData } from '../../src/model/resource-codec.js';
+import { resourceKey, typePrefix } from '../../src/model/resource-keys.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 import { rate, type BenchCase } from '../harness.js';
 import { NAMESPACES, randomInts, rawEntries, ref, resource, scratch } from '../data.js';

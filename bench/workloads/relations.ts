@@ -8,8 +8,8 @@ import { Level } from 'level';
 import levelgraph from 'levelgraph';
 import { openStore } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
-import type { RelationshipInput } from '../../src/relations/types.js';
-import type { ResourceRef } from '../../src/store/types.js';
+import type { RelationshipInput } from '../../src/model/relationship-types.js';
+import type { ResourceRef } from '../../src/model/types.js';
 import { rate, type BenchCase } from '../harness.js';
 import { randomInts, scratch } from '../data.js';
 

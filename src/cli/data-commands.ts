@@ -14,13 +14,13 @@ import { importFiles, storeTarget, type ImportSummary, type ImportTarget } from 
 import { storeStats, type StoreStats } from '../integrity/stats.js';
 import { repairIndices } from '../integrity/repair.js';
 import { verifyIntegrity, type VerifyReport } from '../integrity/verify.js';
-import { checkNoUnfinishedWork, type MarkedWork } from '../store/work-marker.js';
+import { checkNoUnfinishedWork, type MarkedWork } from '../storage/work-marker.js';
 import { PredicateRegistry } from '../relations/predicates.js';
 import { readSnapshot } from '../snapshot/snapshot-format.js';
 import { restoreSnapshot } from '../snapshot/snapshot-io.js';
-import type { Engine } from '../store/engine.js';
-import { isStoreError, StoreError } from '../store/errors.js';
-import { openLevelEngine } from '../store/level-engine.js';
+import type { Engine } from '../storage/engine.js';
+import { isStoreError, StoreError } from '../storage/errors.js';
+import { openLevelEngine } from '../storage/level-engine.js';
 import { openStore } from '../store/open-store.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { httpTarget, serverFetch } from './http-target.js';

@@ -8,8 +8,8 @@
  */
 import type { ImportTarget } from '../import/importer.js';
 import { refParam } from '../server/paths.js';
-import { StoreError, ERROR_CODES, type ErrorCode } from '../store/errors.js';
-import type { Resource, ResourceInput, ResourceRef } from '../store/types.js';
+import { StoreError, ERROR_CODES, type ErrorCode } from '../storage/errors.js';
+import type { Resource, ResourceInput, ResourceRef } from '../model/types.js';
 
 /** `fetch`, with a failure to reach the server said as such (the address and the reason) rather than "fetch failed". */
 async function reach(url: string, init: RequestInit): Promise<Response> {

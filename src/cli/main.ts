@@ -5,7 +5,7 @@
  * reading (`stats | head -3`) ends the command quietly.
  */
 import { Command } from 'commander';
-import { isStoreError } from '../store/errors.js';
+import { isStoreError } from '../storage/errors.js';
 import { exportCommand, importCommand, restoreCommand, statsCommand, verifyCommand } from './data-commands.js';
 import { serve } from './serve-command.js';
 

@@ -11,7 +11,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { StoreError } from '../store/errors.js';
+import { StoreError } from '../storage/errors.js';
 
 /** Where the build writes the page, from src/dashboard/ and dist/dashboard/ alike. */
 export const DASHBOARD_PAGE_DIR = fileURLToPath(new URL('../../dist/dashboard-page/', import.meta.url));

@@ -9,13 +9,14 @@
 import { resourcestore } from '../gen/schema.js';
 import type { PredicateRegistry } from '../relations/predicates.js';
 import { decodeRelationship } from '../relations/relation-codec.js';
-import type { Engine } from '../store/engine.js';
-import { StoreError } from '../store/errors.js';
-import { decodeKey, encodeKey } from '../store/key-codec.js';
-import { decodeNumber, encodeNumber, longToNumber } from '../store/number-codec.js';
-import { decodeRecord, toResource } from '../store/resource-codec.js';
-import type { ChangeHandler } from '../store/transaction.js';
-import { toEvent, type Change } from './change.js';
+import type { Engine } from '../storage/engine.js';
+import { StoreError } from '../storage/errors.js';
+import { decodeKey, encodeKey } from '../storage/key-codec.js';
+import { decodeNumber, encodeNumber, longToNumber } from '../storage/number-codec.js';
+import { decodeRecord, toResource } from '../model/resource-codec.js';
+import type { ChangeHandler } from '../txn/transaction.js';
+import type { Change } from '../model/change.js';
+import { toEvent } from './change.js';
 import type { EventType, StoreEvent } from './types.js';
 
 const pb = resourcestore.v1;

@@ -11,7 +11,7 @@
  * (`concatMap` itself queues without bound behind a slow consumer.)
  */
 import { Observable, from, type ObservableInput, type OperatorFunction, type Subscription } from 'rxjs';
-import { StoreError, invalidArgument } from '../store/errors.js';
+import { StoreError, invalidArgument } from '../storage/errors.js';
 import { paced, type Pacer } from './pacing.js';
 
 /**

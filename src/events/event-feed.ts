@@ -24,7 +24,7 @@ import type { ChangeLog } from './change-log.js';
 import type { EventRouter, RoutedSubscriber } from './event-router.js';
 import type { EventStats } from './event-stats.js';
 import type { StoreEvent } from './types.js';
-import { StoreError, invalidArgument } from '../store/errors.js';
+import { StoreError, invalidArgument } from '../storage/errors.js';
 
 /** What subscriptions work with. */
 export interface StreamContext {

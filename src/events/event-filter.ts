@@ -9,10 +9,10 @@
  * replayed event is the live one.
  */
 import { matchesSelector, parseLabelSelector, type LabelSelector } from '../indices/label-selector.js';
-import type { RefPattern } from '../relations/types.js';
-import { invalidArgument } from '../store/errors.js';
-import type { ResourceRef } from '../store/types.js';
-import { checkRefField, isRecord } from '../store/validate.js';
+import type { RefPattern } from '../model/relationship-types.js';
+import { invalidArgument } from '../storage/errors.js';
+import type { ResourceRef } from '../model/types.js';
+import { checkRefField, isRecord } from '../model/validate.js';
 import type { RelationshipEvent, ResourceEvent, StoreEvent, WatchFilter } from './types.js';
 
 const ANY = '*';

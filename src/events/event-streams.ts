@@ -13,8 +13,8 @@
  * while the work is busy, wait in the log and the feed's bounded buffer instead of overflowing it.
  */
 import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
-import { invalidArgument, type StoreError } from '../store/errors.js';
-import { isRecord } from '../store/validate.js';
+import { invalidArgument, type StoreError } from '../storage/errors.js';
+import { isRecord } from '../model/validate.js';
 import { compileFilter } from './event-filter.js';
 import { END, EventFeed, type FeedOptions, type StreamContext } from './event-feed.js';
 import { PACE, type Paceable, type Pacer } from './pacing.js';

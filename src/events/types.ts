@@ -9,8 +9,8 @@
  * watch from a compacted revision fails with COMPACTED: list again, and watch from the new list's
  * revision.
  */
-import type { Relationship, RefPattern } from '../relations/types.js';
-import type { Resource } from '../store/types.js';
+import type { Relationship, RefPattern } from '../model/relationship-types.js';
+import type { Resource } from '../model/types.js';
 
 /** The kinds of change, as const + literal type. */
 export const EVENT_TYPES = { add: 'add', update: 'update', delete: 'delete' } as const;

@@ -8,8 +8,9 @@
  * what was created, updated, replaced and left unchanged, and rejects single documents with their
  * file, index and reason, never the whole import.
  */
-import { isStoreError } from '../store/errors.js';
-import type { BatchOperation, BatchResult, Resource, ResourceInput, ResourceRef } from '../store/types.js';
+import { isStoreError } from '../storage/errors.js';
+import type { Resource, ResourceInput, ResourceRef } from '../model/types.js';
+import type { BatchOperation, BatchResult } from '../store/types.js';
 import { toResourceInput } from './resource-input.js';
 import { readKubernetesFile, readKubernetesObjects, type ReadObjects, type Origin, type Rejection } from './kubernetes-objects.js';
 

@@ -4,7 +4,7 @@
  * kept. Its relationships are the store's to derive, whatever writes it (src/relations/builtin-rules.ts).
  */
 import { splitApiVersion } from '../relations/builtin-rules.js';
-import type { ResourceInput } from '../store/types.js';
+import type { ResourceInput } from '../model/types.js';
 
 interface Metadata {
   name?: unknown;

@@ -10,7 +10,7 @@
  * exactly once.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { StoreError } from '../store/errors.js';
+import { StoreError } from '../storage/errors.js';
 
 /** Where a paged query resumes. */
 export interface ContinuePosition {

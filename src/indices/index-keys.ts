@@ -9,8 +9,8 @@
  * An entry never holds a list, so a write costs the same in a store of 1k or 10M resources; an
  * update writes and deletes only the entries whose label or namespace changed.
  */
-import { decodeKey, encodeKey } from '../store/key-codec.js';
-import type { ResourceRef, TypeDescriptor } from '../store/types.js';
+import { decodeKey, encodeKey } from '../storage/key-codec.js';
+import type { ResourceRef, TypeDescriptor } from '../model/types.js';
 
 export const NAMESPACE_SECTION = 'idx-ns';
 export const LABEL_SECTION = 'idx-label';

@@ -9,8 +9,8 @@
  * `notin` and `!=` also match resources that lack the key. Keys and values are validated by the
  * label rules, so a malformed selector fails with INVALID_ARGUMENT naming the position.
  */
-import { StoreError, brief } from '../store/errors.js';
-import { labelValueProblem, qualifiedNameProblem } from './label-rules.js';
+import { StoreError, brief } from '../storage/errors.js';
+import { labelValueProblem, qualifiedNameProblem } from '../model/label-rules.js';
 
 /** A requirement on a label's value: it is (`in`) or is not (`notin`) one of `values`. */
 export interface SetRequirement {

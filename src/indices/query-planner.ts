@@ -16,9 +16,9 @@
  * scans. A continue token fingerprints the canonical query together with the scans' prefixes:
  * it positions a page within one scan, and only ever continues the very scans it came from.
  */
-import type { Scan } from '../store/paged-scan.js';
-import { ALL_RESOURCES_PREFIX, resourceKey, typePrefix } from '../store/resource-keys.js';
-import type { ResourceRef, TypeDescriptor } from '../store/types.js';
+import type { Scan } from './paged-scan.js';
+import { ALL_RESOURCES_PREFIX, resourceKey, typePrefix } from '../model/resource-keys.js';
+import type { ResourceRef, TypeDescriptor } from '../model/types.js';
 import { labelPrefix, namespacePrefix, refOfIndexKey } from './index-keys.js';
 import { canonicalSelector, formatSelector, matchesSelector, type LabelSelector, type SetRequirement } from './label-selector.js';
 

@@ -27,10 +27,10 @@
  * per label pair ever used, not per resource); a repair may drop them, since an absent guard is a
  * valid one.
  */
-import { decodeKey, encodeKey } from '../store/key-codec.js';
-import { jsonText, JSON_TYPE_URL, type PackedData } from '../store/resource-codec.js';
-import type { ResourceRef, TypeDescriptor } from '../store/types.js';
-import { labelValueProblem, qualifiedNameProblem } from './label-rules.js';
+import { decodeKey, encodeKey } from '../storage/key-codec.js';
+import { jsonText, JSON_TYPE_URL, type PackedData } from '../model/resource-codec.js';
+import type { ResourceRef, TypeDescriptor } from '../model/types.js';
+import { labelValueProblem, qualifiedNameProblem } from '../model/label-rules.js';
 
 export const SELECTS_SECTION = 'idx-selects';
 export const SELECTS_GUARD_SECTION = 'guard-selects';

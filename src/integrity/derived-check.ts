@@ -10,11 +10,11 @@ import { isSelecting, jsonReader, SELECTED_TYPE, selectorOf, selects, type Selec
 import { planDerivation } from '../relations/derivation.js';
 import { SERVICE_SELECTS_RULE, type RuleSet } from '../relations/derivation-rules.js';
 import { tripleKeys, type Triple } from '../relations/relation-keys.js';
-import type { EngineReader } from '../store/engine-reader.js';
-import { prefixRange } from '../store/key-codec.js';
-import { decodeRecord, type ResourceRecord } from '../store/resource-codec.js';
-import { resourceKey } from '../store/resource-keys.js';
-import type { ResourceRef } from '../store/types.js';
+import type { EngineReader } from '../storage/engine-reader.js';
+import { prefixRange } from '../storage/key-codec.js';
+import { decodeRecord, type ResourceRecord } from '../model/resource-codec.js';
+import { resourceKey } from '../model/resource-keys.js';
+import type { ResourceRef } from '../model/types.js';
 
 /** The reads a check makes. */
 export type Reader = Pick<EngineReader, 'get' | 'scanKeys'>;

@@ -20,14 +20,14 @@ import { builtinRuleSet } from '../relations/builtin-rules.js';
 import type { RuleSet } from '../relations/derivation-rules.js';
 import { encodeRelationship } from '../relations/relation-codec.js';
 import { jsonReader, LABEL_GUARD_SECTION, selectsEntryOf, SELECTS_GUARD_SECTION, SELECTS_SECTION } from '../indices/selector-index.js';
-import { longToNumber } from '../store/number-codec.js';
+import { longToNumber } from '../storage/number-codec.js';
 import { derivedFrom, sameBytes, stillDerived } from './derived-check.js';
-import type { Engine } from '../store/engine.js';
-import { encodeKey, formatKey, prefixRange } from '../store/key-codec.js';
-import { encodeNumber } from '../store/number-codec.js';
-import { decodeRecord } from '../store/resource-codec.js';
-import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../store/resource-keys.js';
-import { checkNoUnfinishedWork, MARKER_DELS, markerPut } from '../store/work-marker.js';
+import type { Engine } from '../storage/engine.js';
+import { encodeKey, formatKey, prefixRange } from '../storage/key-codec.js';
+import { encodeNumber } from '../storage/number-codec.js';
+import { decodeRecord } from '../model/resource-codec.js';
+import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../model/resource-keys.js';
+import { checkNoUnfinishedWork, MARKER_DELS, markerPut } from '../storage/work-marker.js';
 
 const BATCH = 1000;
 

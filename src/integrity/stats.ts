@@ -6,10 +6,10 @@
 import { LOG_START_KEY } from '../events/change-log.js';
 import { NAMESPACE_SECTION } from '../indices/index-keys.js';
 import { SPO } from '../relations/relation-keys.js';
-import type { EngineReader } from '../store/engine-reader.js';
-import { decodeKey, encodeKey, prefixRange } from '../store/key-codec.js';
-import { decodeNumber } from '../store/number-codec.js';
-import { typeOfCounter } from '../store/resource-keys.js';
+import type { EngineReader } from '../storage/engine-reader.js';
+import { decodeKey, encodeKey, prefixRange } from '../storage/key-codec.js';
+import { decodeNumber } from '../storage/number-codec.js';
+import { typeOfCounter } from '../model/resource-keys.js';
 
 export interface StoreStats {
   readonly revision: number;

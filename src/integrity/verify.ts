@@ -17,12 +17,12 @@ import { builtinRuleSet } from '../relations/builtin-rules.js';
 import type { RuleSet } from '../relations/derivation-rules.js';
 import { selectsEntryOf, jsonReader, refOfSelectsKey, SELECTS_SECTION } from '../indices/selector-index.js';
 import { derivedFrom, sameBytes, stillDerived } from './derived-check.js';
-import type { EngineReader } from '../store/engine-reader.js';
-import { decodeKey, encodeKey, formatKey, prefixRange } from '../store/key-codec.js';
-import { decodeNumber } from '../store/number-codec.js';
-import { decodeRecord, type ResourceRecord } from '../store/resource-codec.js';
-import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../store/resource-keys.js';
-import { incompleteError, markedWork, WORK_MARKER_KEY } from '../store/work-marker.js';
+import type { EngineReader } from '../storage/engine-reader.js';
+import { decodeKey, encodeKey, formatKey, prefixRange } from '../storage/key-codec.js';
+import { decodeNumber } from '../storage/number-codec.js';
+import { decodeRecord, type ResourceRecord } from '../model/resource-codec.js';
+import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../model/resource-keys.js';
+import { incompleteError, markedWork, WORK_MARKER_KEY } from '../storage/work-marker.js';
 
 /** One inconsistency: what is wrong, and where. */
 export interface Finding {

@@ -12,8 +12,8 @@
  * answers `field label not supported: ...`). Equality on `metadata.name` or `metadata.namespace`
  * narrows the scan: `narrowing` says which one name or namespace can match, or that none can.
  */
-import { StoreError, brief, invalidArgument } from '../store/errors.js';
-import type { JsonObject } from '../store/types.js';
+import { StoreError, brief, invalidArgument } from '../storage/errors.js';
+import type { JsonObject } from '../model/types.js';
 
 /** One term: the field's value equals (`=`) or differs from (`!=`) `value`. */
 export interface FieldRequirement {

@@ -19,8 +19,8 @@
  * comes back separately as the precondition it is.
  */
 import { randomInt } from 'node:crypto';
-import { invalidArgument } from '../store/errors.js';
-import type { JsonObject, Resource, ResourceInput } from '../store/types.js';
+import { invalidArgument } from '../storage/errors.js';
+import type { JsonObject, Resource, ResourceInput } from '../model/types.js';
 
 /** `v1` for the core group, `group/version` for the others. */
 export function apiVersionOf(group: string, version: string): string {

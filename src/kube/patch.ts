@@ -12,7 +12,7 @@
  * result against the path (`fromManifest`), as for a replace.
  */
 import jsonPatch from 'fast-json-patch';
-import type { JsonObject } from '../store/types.js';
+import type { JsonObject } from '../model/types.js';
 import { mergePatch, strategicMergePatch } from './strategic-merge-patch.js';
 import { REASON_CODES } from './status.js';
 

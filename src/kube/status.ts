@@ -7,7 +7,7 @@
  * serve, a patch that does not apply) are built with `failure`. `details.kind` holds the plural
  * resource and `details.group` its group, as in Kubernetes.
  */
-import type { ErrorCode, StoreError } from '../store/errors.js';
+import type { ErrorCode, StoreError } from '../storage/errors.js';
 
 /** The reasons this server answers with, and their HTTP codes (as `metav1.StatusReason*`). */
 export const REASON_CODES = {

@@ -13,7 +13,7 @@
  * replaced, as a merge patch does. Neither function changes its arguments, and a `__proto__` key
  * is copied as data, never as a prototype.
  */
-import type { JsonObject } from '../store/types.js';
+import type { JsonObject } from '../model/types.js';
 
 function isRecord(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -15,8 +15,8 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventStats } from '../events/event-stats.js';
-import type { Engine } from '../store/engine.js';
-import { typeOfCounter } from '../store/resource-keys.js';
+import type { Engine } from '../storage/engine.js';
+import { typeOfCounter } from '../model/resource-keys.js';
 
 /** The public operations whose latency is measured. */
 export type Operation =

@@ -11,10 +11,10 @@
  * derivation (selector-derivation.ts). The rule set of a store is the built-ins it keeps plus the
  * rules registered on it.
  */
-import { invalidArgument, StoreError } from '../store/errors.js';
-import { formatRef } from '../store/refs.js';
-import type { RefInput, ResourceData, ResourceRef } from '../store/types.js';
-import { normalizeRef } from '../store/validate.js';
+import { invalidArgument, StoreError } from '../storage/errors.js';
+import { formatRef } from '../model/refs.js';
+import type { RefInput, ResourceData, ResourceRef } from '../model/types.js';
+import { normalizeRef } from '../model/validate.js';
 import type { PackedPredicate, PredicateRegistry } from './predicates.js';
 
 /** What a rule reads: a resource's new content (data parsed JSON, or a protobuf Any), deeply frozen. */

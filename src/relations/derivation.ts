@@ -32,12 +32,12 @@ import {
   type JsonReader,
   type Selector,
 } from '../indices/selector-index.js';
-import { encodeKey } from '../store/key-codec.js';
-import { deepFreeze, unpackData, type ResourceRecord } from '../store/resource-codec.js';
-import { refFields } from '../store/refs.js';
-import { resourceKey } from '../store/resource-keys.js';
-import type { Transaction } from '../store/transaction.js';
-import type { ResourceData, ResourceRef } from '../store/types.js';
+import { encodeKey } from '../storage/key-codec.js';
+import { deepFreeze, unpackData, type ResourceRecord } from '../model/resource-codec.js';
+import { refFields } from '../model/refs.js';
+import { resourceKey } from '../model/resource-keys.js';
+import type { Transaction } from '../txn/transaction.js';
+import type { ResourceData, ResourceRef } from '../model/types.js';
 import { SERVICE_SELECTS_RULE, type ContentRule, type PlannedEdge, type RuleSet } from './derivation-rules.js';
 import type { PredicateRegistry } from './predicates.js';
 import { timesOf } from './relation-codec.js';

@@ -5,8 +5,8 @@
  * never an error), the edge collectors that keep each other end once, and what the rules know
  * of Kubernetes kinds (which are cluster-scoped, how each is spelled).
  */
-import type { ResourceRef } from '../store/types.js';
-import { normalizeRef } from '../store/validate.js';
+import type { ResourceRef } from '../model/types.js';
+import { normalizeRef } from '../model/validate.js';
 import type { DerivedEdge } from './derivation-rules.js';
 
 /** Kinds Kubernetes serves without a namespace. */

@@ -9,9 +9,9 @@
  * be registered.
  */
 import { resourcestore } from '../gen/schema.js';
-import { StoreError, invalidArgument } from '../store/errors.js';
-import type { AnyMessage } from '../store/types.js';
-import type { PredicateInput } from './types.js';
+import { StoreError, invalidArgument } from '../storage/errors.js';
+import type { AnyMessage } from '../model/types.js';
+import type { PredicateInput } from '../model/relationship-types.js';
 
 /** A protobuf message type, as protobufjs generates or reflects it. */
 export interface PredicateType {

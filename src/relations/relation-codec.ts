@@ -4,13 +4,13 @@
  * relationship carries the name of the rule that derived it (`derived`); a caller's own carries none.
  */
 import { resourcestore } from '../gen/schema.js';
-import { StoreError } from '../store/errors.js';
-import { deepFreeze, isoTime } from '../store/resource-codec.js';
-import { longToNumber } from '../store/number-codec.js';
-import { refOfMessage } from '../store/refs.js';
-import type { ResourceRef } from '../store/types.js';
+import { StoreError } from '../storage/errors.js';
+import { deepFreeze, isoTime } from '../model/resource-codec.js';
+import { longToNumber } from '../storage/number-codec.js';
+import { refOfMessage } from '../model/refs.js';
+import type { ResourceRef } from '../model/types.js';
 import type { PackedPredicate, PredicateRegistry } from './predicates.js';
-import type { Relationship } from './types.js';
+import type { Relationship } from '../model/relationship-types.js';
 
 const pb = resourcestore.v1;
 

@@ -11,9 +11,9 @@
  * its ends, so a delete that removes "every relationship naming X" reads X's count and thereby
  * guards its scan: a relationship added concurrently changes the count and the delete runs again.
  */
-import { decodeKey, encodeKey } from '../store/key-codec.js';
-import { refFields, refOfFields } from '../store/refs.js';
-import type { ResourceRef } from '../store/types.js';
+import { decodeKey, encodeKey } from '../storage/key-codec.js';
+import { refFields, refOfFields } from '../model/refs.js';
+import type { ResourceRef } from '../model/types.js';
 
 export const SPO = 'rel-spo';
 export const POS = 'rel-pos';

@@ -20,10 +20,10 @@
  * a partial object with a subject, any partial end with all three given) it is INVALID_ARGUMENT.
  * A continue token fingerprints the query and its scan's prefix, so it only continues that scan.
  */
-import { invalidArgument } from '../store/errors.js';
-import { encodeKey } from '../store/key-codec.js';
-import { checkRefField, isRecord, normalizeRef } from '../store/validate.js';
-import type { RelationshipQuery } from './types.js';
+import { invalidArgument } from '../storage/errors.js';
+import { encodeKey } from '../storage/key-codec.js';
+import { checkRefField, isRecord, normalizeRef } from '../model/validate.js';
+import type { RelationshipQuery } from '../model/relationship-types.js';
 import { OSP, POS, SPO } from './relation-keys.js';
 
 /** One end of a query: the key fields it fixes, and whether it is a whole ref. */

@@ -11,16 +11,16 @@
  * (`deleteRelationshipsOf`), except those derived from the content of the other end, which still
  * names it.
  */
-import { StoreError } from '../store/errors.js';
-import { decodeNumber, encodeNumber } from '../store/number-codec.js';
-import { formatRef, refFields } from '../store/refs.js';
-import type { Transaction } from '../store/transaction.js';
-import { encodeKey } from '../store/key-codec.js';
-import type { ResourceRef } from '../store/types.js';
+import { StoreError } from '../storage/errors.js';
+import { decodeNumber, encodeNumber } from '../storage/number-codec.js';
+import { formatRef, refFields } from '../model/refs.js';
+import type { Transaction } from '../txn/transaction.js';
+import { encodeKey } from '../storage/key-codec.js';
+import type { ResourceRef } from '../model/types.js';
 import type { PackedPredicate, PredicateRegistry } from './predicates.js';
 import { decodeRelationship, encodeRelationship, timesOf } from './relation-codec.js';
 import { endCountKey, OSP, SPO, tripleKeys, tripleOfKey, type Triple } from './relation-keys.js';
-import type { Relationship } from './types.js';
+import type { Relationship } from '../model/relationship-types.js';
 
 /** A validated relationship, ready to write. */
 export interface PreparedRelationship {

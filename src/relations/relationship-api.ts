@@ -5,20 +5,20 @@
  */
 import type { ContinueTokens } from '../indices/continue-token.js';
 import { queryFingerprint } from '../indices/continue-token.js';
-import type { Engine } from '../store/engine.js';
-import { invalidArgument } from '../store/errors.js';
-import { readPage } from '../store/paged-scan.js';
-import { resourceKey } from '../store/resource-keys.js';
-import type { TransactionRunner } from '../store/transaction-runner.js';
-import type { Resource } from '../store/types.js';
-import { isRecord, normalizeCount, normalizeRef } from '../store/validate.js';
+import type { Engine } from '../storage/engine.js';
+import { invalidArgument } from '../storage/errors.js';
+import { readPage } from '../indices/paged-scan.js';
+import { resourceKey } from '../model/resource-keys.js';
+import type { TransactionRunner } from '../txn/transaction-runner.js';
+import type { Resource } from '../model/types.js';
+import { isRecord, normalizeCount, normalizeRef } from '../model/validate.js';
 import type { PredicateRegistry } from './predicates.js';
 import { decodeRelationship } from './relation-codec.js';
 import type { Triple } from './relation-keys.js';
 import { planRelationshipQuery } from './relation-query.js';
 import { addRelationship, deleteRelationship, type PreparedRelationship } from './relation-writes.js';
 import { traverse } from './traverse.js';
-import type { Graph, Relationship, RelationshipInput, RelationshipPage, RelationshipQuery, TraverseOptions } from './types.js';
+import type { Graph, Relationship, RelationshipInput, RelationshipPage, RelationshipQuery, TraverseOptions } from '../model/relationship-types.js';
 
 /** What the relationship API works with. */
 export interface RelationshipDeps {

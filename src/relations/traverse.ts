@@ -6,15 +6,15 @@
  * so a traversal costs what it returns. A node is visited once, so cycles end; the node limit cuts
  * the walk, and `truncated` says so. Edges are every relationship walked between returned nodes.
  */
-import type { Engine, EngineSnapshot } from '../store/engine.js';
-import { encodeKey, prefixRange } from '../store/key-codec.js';
-import { refFields } from '../store/refs.js';
-import { resourceKey } from '../store/resource-keys.js';
-import type { Resource, ResourceRef } from '../store/types.js';
+import type { Engine, EngineSnapshot } from '../storage/engine.js';
+import { encodeKey, prefixRange } from '../storage/key-codec.js';
+import { refFields } from '../model/refs.js';
+import { resourceKey } from '../model/resource-keys.js';
+import type { Resource, ResourceRef } from '../model/types.js';
 import { decodeRelationship } from './relation-codec.js';
 import { OSP, POS, SPO, tripleKeys, tripleOfKey } from './relation-keys.js';
 import type { PredicateRegistry } from './predicates.js';
-import type { Graph, GraphNode, Relationship } from './types.js';
+import type { Graph, GraphNode, Relationship } from '../model/relationship-types.js';
 
 /** A validated traversal. */
 export interface TraversalPlan {

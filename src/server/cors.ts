@@ -9,7 +9,7 @@
  * changes.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { invalidArgument } from '../store/errors.js';
+import { invalidArgument } from '../storage/errors.js';
 
 const METHODS = 'GET, POST, PUT, PATCH, DELETE';
 /** Headers a page may send: the token, JSON and patch bodies, and where an event stream resumes. */

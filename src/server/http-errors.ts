@@ -12,7 +12,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { PATCH_TYPES } from '../kube/patch.js';
 import { failure, REASON_CODES, statusOf, type StatusReason, type StatusTarget } from '../kube/status.js';
-import { StoreError, type ErrorCode } from '../store/errors.js';
+import { StoreError, type ErrorCode } from '../storage/errors.js';
 
 /** The status of each code. */
 export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {

@@ -17,7 +17,7 @@ import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { isDashboardPath, registerDashboardRoutes } from '../dashboard/dashboard-routes.js';
-import { StoreError } from '../store/errors.js';
+import { StoreError } from '../storage/errors.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { hostChecker } from './allowed-hosts.js';
 import { corsHook } from './cors.js';

@@ -4,7 +4,7 @@
  * Any data goes out as `{ typeUrl, valueBase64 }`.
  */
 import type { StoreEvent } from '../events/types.js';
-import type { ResourceData, Resource } from '../store/types.js';
+import type { ResourceData, Resource } from '../model/types.js';
 
 function dataJson(data: ResourceData): unknown {
   const value = (data as { value?: unknown }).value;

@@ -14,9 +14,9 @@
 import type { Subscription } from 'rxjs';
 import { KindResolver, type ResourceType, type StoredType } from '../kube/kind-resolver.js';
 import { toManifest } from '../kube/manifest.js';
-import { isStoreError } from '../store/errors.js';
+import { isStoreError } from '../storage/errors.js';
 import type { ResourceStore } from '../store/resource-store.js';
-import type { JsonObject, Resource } from '../store/types.js';
+import type { JsonObject, Resource } from '../model/types.js';
 
 const CRD_GROUP = 'apiextensions.k8s.io';
 const CRD_KIND = 'CustomResourceDefinition';

@@ -13,7 +13,7 @@ import type { FastifyReply } from 'fastify';
 import type { KubeWatchEvent } from '../kube/kube-watch.js';
 import { watchLine } from '../kube/manifest.js';
 import { statusOf } from '../kube/status.js';
-import { StoreError } from '../store/errors.js';
+import { StoreError } from '../storage/errors.js';
 
 /**
  * Answers a request with the watch `events`, until they end, the client goes, or `open`'s

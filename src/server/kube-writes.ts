@@ -21,10 +21,10 @@
 import { fromManifest, toManifest, type ManifestTarget } from '../kube/manifest.js';
 import { applyPatch, patchTypeOf } from '../kube/patch.js';
 import { failure, type Status } from '../kube/status.js';
-import { StoreError, brief, invalidArgument, isStoreError } from '../store/errors.js';
+import { StoreError, brief, invalidArgument, isStoreError } from '../storage/errors.js';
 import type { ResourceStore } from '../store/resource-store.js';
-import type { JsonObject, Resource, ResourceInput, ResourceRef } from '../store/types.js';
-import { isRecord } from '../store/validate.js';
+import type { JsonObject, Resource, ResourceInput, ResourceRef } from '../model/types.js';
+import { isRecord } from '../model/validate.js';
 
 /** A request the Kubernetes paths refuse with a Status no store error stands for (405, 415, a patch that does not apply). */
 export class StatusFailure extends Error {

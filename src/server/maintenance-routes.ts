@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import { StoreError } from '../store/errors.js';
+import { StoreError } from '../storage/errors.js';
 import type { ResourceStore } from '../store/resource-store.js';
 
 /** Resolves when `res` can take more; rejects with CLOSED when the client has gone away. */

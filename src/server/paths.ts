@@ -5,9 +5,9 @@
  * four a type in a namespace, where a pattern is allowed. (Resource paths are the Kubernetes
  * API's: kube-paths.ts.)
  */
-import { invalidArgument } from '../store/errors.js';
-import type { RefInput, ResourceRef } from '../store/types.js';
-import type { RefPattern } from '../relations/types.js';
+import { invalidArgument } from '../storage/errors.js';
+import type { RefInput, ResourceRef } from '../model/types.js';
+import type { RefPattern } from '../model/relationship-types.js';
 
 /**
  * A ref as a query-string value, ready to follow `?ref=`: its parts percent-encoded and joined by

@@ -2,7 +2,7 @@
  * Query strings: each parameter once, as a string, and integer parameters as numbers. A bad
  * parameter is INVALID_ARGUMENT naming it, never a 5xx.
  */
-import { invalidArgument } from '../store/errors.js';
+import { invalidArgument } from '../storage/errors.js';
 
 /**
  * Checks a parsed query string before any route reads it: a parameter given more than once

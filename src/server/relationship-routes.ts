@@ -6,12 +6,13 @@
  * Refs in query strings are `group/version/kind/namespace/name` (see paths.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RelationshipInput } from '../relations/types.js';
-import { invalidArgument } from '../store/errors.js';
+import type { RelationshipInput } from '../model/relationship-types.js';
+import { invalidArgument } from '../storage/errors.js';
 import { optionalInt } from './query-params.js';
 import type { ResourceStore } from '../store/resource-store.js';
-import type { BatchOperation, RefInput, Resource } from '../store/types.js';
-import { isRecord } from '../store/validate.js';
+import type { RefInput, Resource } from '../model/types.js';
+import type { BatchOperation } from '../store/types.js';
+import { isRecord } from '../model/validate.js';
 import { resourceJson } from './json.js';
 import { parseRefParam } from './paths.js';
 

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ResourceStore } from '../store/resource-store.js';
-import type { RefInput } from '../store/types.js';
+import type { RefInput } from '../model/types.js';
 import { resourceJson } from './json.js';
 import { parseRefParam } from './paths.js';
 import { optionalInt } from './query-params.js';

@@ -18,7 +18,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WatchIterator } from '../events/event-streams.js';
 import type { StoreEvent, WatchFilter } from '../events/types.js';
-import { StoreError, invalidArgument } from '../store/errors.js';
+import { StoreError, invalidArgument } from '../storage/errors.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { errorBody, STATUS_OF } from './http-errors.js';
 import { eventJson } from './json.js';

@@ -4,7 +4,7 @@
  * line, never the stream. A line longer than the bound is refused before it is gathered, and a
  * last line without a newline is yielded too.
  */
-import { StoreError } from '../store/errors.js';
+import { StoreError } from '../storage/errors.js';
 
 /**
  * Splits `source` at each `\n`. Strings are taken as UTF-8.

@@ -18,9 +18,9 @@
  * checksum, counts, version or lines do not check out.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { StoreError } from '../store/errors.js';
+import { StoreError } from '../storage/errors.js';
 import { splitLines } from './line-splitter.js';
-import type { ResourceRef } from '../store/types.js';
+import type { ResourceRef } from '../model/types.js';
 
 export const SNAPSHOT_FORMAT = 'resource-store-snapshot';
 export const SNAPSHOT_VERSION = 1;

@@ -6,15 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { ChangeLog, DEFAULT_RETENTION, type RetentionOptions } from '../events/change-log.js';
-import { checkNoUnfinishedWork } from './work-marker.js';
-import type { Engine } from './engine.js';
-import { invalidArgument } from './errors.js';
-import { encodeKey } from './key-codec.js';
-import { openLevelEngine } from './level-engine.js';
+import { checkNoUnfinishedWork } from '../storage/work-marker.js';
+import type { Engine } from '../storage/engine.js';
+import { invalidArgument } from '../storage/errors.js';
+import { encodeKey } from '../storage/key-codec.js';
+import { openLevelEngine } from '../storage/level-engine.js';
 import type { CacheOptions } from './read-cache.js';
 import type { DerivationRule } from '../relations/derivation-rules.js';
 import { ResourceStore, type StoreSetup } from './resource-store.js';
-import { isObject, normalizeCount } from './validate.js';
+import { isObject, normalizeCount } from '../model/validate.js';
 
 /** Options of `openStore`. */
 export interface StoreOptions {

@@ -12,7 +12,7 @@
  * read, and let a write name the exact value it expects as its precondition.
  */
 import { LRUCache } from 'lru-cache';
-import type { ResourceRecord } from './resource-codec.js';
+import type { ResourceRecord } from '../model/resource-codec.js';
 
 /** Bounds of the read cache. */
 export interface CacheOptions {

@@ -27,29 +27,30 @@ import { jsonReader } from '../indices/selector-index.js';
 import { RuleSet, type DerivationRule } from '../relations/derivation-rules.js';
 import { RelationshipApi } from '../relations/relationship-api.js';
 import { addRelationship, deleteRelationship, deleteRelationshipsOf } from '../relations/relation-writes.js';
-import type { Graph, Relationship, RelationshipInput, RelationshipPage, RelationshipQuery, TraverseOptions } from '../relations/types.js';
-import type { Engine } from './engine.js';
-import { readerAt, type EngineReader } from './engine-reader.js';
+import type { Graph, Relationship, RelationshipInput, RelationshipPage, RelationshipQuery, TraverseOptions } from '../model/relationship-types.js';
+import type { Engine } from '../storage/engine.js';
+import { readerAt, type EngineReader } from '../storage/engine-reader.js';
 import { storeStats, type StoreStats } from '../integrity/stats.js';
 import { verifyIntegrity, type VerifyReport } from '../integrity/verify.js';
-import { StoreError, invalidArgument } from './errors.js';
-import { readPage } from './paged-scan.js';
+import { StoreError, invalidArgument } from '../storage/errors.js';
+import { readPage } from '../indices/paged-scan.js';
 import { ReadCache, type CacheOptions, type StoredResource } from './read-cache.js';
-import { decodeRecord, holdsBytes, toResource } from './resource-codec.js';
-import { resourceKey, typeOfCounter } from './resource-keys.js';
+import { decodeRecord, holdsBytes, toResource } from '../model/resource-codec.js';
+import { resourceKey, typeOfCounter } from '../model/resource-keys.js';
 import { writeResource, type PreparedWrite, type ResourceWriteContext } from './resource-writes.js';
 import { atIndex, atIndexAsync, prepareDelete, prepareWrite } from './write-inputs.js';
-import { formatRef } from './refs.js';
-import type { Transaction } from './transaction.js';
-import { TransactionRunner } from './transaction-runner.js';
-import type { AnyMessage, BatchOperation, BatchResult, DeleteOptions, ListQuery, ListResult, RefInput, Resource, ResourceInput, TypeDescriptor } from './types.js';
+import { formatRef } from '../model/refs.js';
+import type { Transaction } from '../txn/transaction.js';
+import { TransactionRunner } from '../txn/transaction-runner.js';
+import type { AnyMessage, RefInput, Resource, ResourceInput, TypeDescriptor } from '../model/types.js';
+import type { BatchOperation, BatchResult, DeleteOptions, ListQuery, ListResult } from './types.js';
 import {
   isObject,
   normalizeCount,
   normalizeNamespace,
   normalizeRef,
   normalizeType,
-} from './validate.js';
+} from '../model/validate.js';
 
 /** The most items one page of a list may ask for. */
 export const MAX_LIST_LIMIT = 1_000_000;

@@ -8,18 +8,18 @@
  * the relationships derived from the new content true (src/relations/derivation.ts); a delete
  * removes the relationships that name the resource; both in the same transaction.
  */
-import { StoreError } from './errors.js';
+import { StoreError } from '../storage/errors.js';
 import { indexEntries, INDEX_VALUE, labelIndexChanges, refOfIndexKey } from '../indices/index-keys.js';
 import { guardValue, isSelected, jsonReader, labelGuardKey, selectsEntryOf, selectsGuardKey, SELECTED_TYPE, type JsonReader } from '../indices/selector-index.js';
-import { decodeKey } from './key-codec.js';
-import { sameContent, type ResourceContent } from './content-equality.js';
-import { decodeRecord, encodeRecord, toResource, type ResourceRecord } from './resource-codec.js';
+import { decodeKey } from '../storage/key-codec.js';
+import { sameContent, type ResourceContent } from '../model/content-equality.js';
+import { decodeRecord, encodeRecord, toResource, type ResourceRecord } from '../model/resource-codec.js';
 import type { StoredResource } from './read-cache.js';
-import { formatRef } from './refs.js';
-import { typeCounterName } from './resource-keys.js';
-import type { Transaction } from './transaction.js';
+import { formatRef } from '../model/refs.js';
+import { typeCounterName } from '../model/resource-keys.js';
+import type { Transaction } from '../txn/transaction.js';
 import type { DerivationPlan } from '../relations/derivation.js';
-import type { Resource, ResourceRef } from './types.js';
+import type { Resource, ResourceRef } from '../model/types.js';
 
 /** A validated write, ready to run in a transaction. */
 export interface PreparedWrite {

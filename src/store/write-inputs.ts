@@ -3,12 +3,13 @@
  * batch) are given, turned into the PreparedWrite a transaction runs, with every check done
  * before anything is read; and the batch index an operation's error names.
  */
-import { StoreError, invalidArgument } from './errors.js';
-import { packData } from './resource-codec.js';
-import { resourceKey } from './resource-keys.js';
+import { StoreError, invalidArgument } from '../storage/errors.js';
+import { packData } from '../model/resource-codec.js';
+import { resourceKey } from '../model/resource-keys.js';
 import type { PreparedWrite } from './resource-writes.js';
-import type { DeleteOptions, RefInput, ResourceInput } from './types.js';
-import { isObject, normalizeAnnotations, normalizeLabels, normalizeRef, normalizeUid, normalizeVersion } from './validate.js';
+import type { RefInput, ResourceInput } from '../model/types.js';
+import type { DeleteOptions } from './types.js';
+import { isObject, normalizeAnnotations, normalizeLabels, normalizeRef, normalizeUid, normalizeVersion } from '../model/validate.js';
 
 /** Validates what add, update or apply was given. */
 export function prepareWrite(op: 'add' | 'update' | 'apply', input: ResourceInput, maxDataBytes: number): PreparedWrite {

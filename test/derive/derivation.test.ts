@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_RETENTION } from '../../src/events/change-log.js';
 import type { DerivationRule } from '../../src/relations/derivation-rules.js';
-import { isStoreError } from '../../src/store/errors.js';
-import { openLevelEngine } from '../../src/store/level-engine.js';
+import { isStoreError } from '../../src/storage/errors.js';
+import { openLevelEngine } from '../../src/storage/level-engine.js';
 import { DEFAULT_MAX_DATA_BYTES, openStoreOn } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
-import type { ResourceInput, ResourceRef } from '../../src/store/types.js';
+import type { ResourceInput, ResourceRef } from '../../src/model/types.js';
 import { factories, tempDir, type StoreFactory } from '../helpers/stores.js';
 
 const NS = 'web';

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { repairIndices } from '../../src/integrity/repair.js';
 import { verifyIntegrity } from '../../src/integrity/verify.js';
-import { encodeKey } from '../../src/store/key-codec.js';
-import { decodeRecord, encodeRecord, packData } from '../../src/store/resource-codec.js';
-import { resourceKey } from '../../src/store/resource-keys.js';
-import type { ResourceRef } from '../../src/store/types.js';
+import { encodeKey } from '../../src/storage/key-codec.js';
+import { decodeRecord, encodeRecord, packData } from '../../src/model/resource-codec.js';
+import { resourceKey } from '../../src/model/resource-keys.js';
+import type { ResourceRef } from '../../src/model/types.js';
 import { factories } from '../helpers/stores.js';
 
 const pod: ResourceRef = { group: '', version: 'v1', kind: 'Pod', namespace: 'web', name: 'p' };

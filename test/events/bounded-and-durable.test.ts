@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { firstValueFrom, lastValueFrom, Subject, take, toArray } from 'rxjs';
 import { concatMapBounded } from '../../src/events/concat-map-bounded.js';
-import { StoreError } from '../../src/store/errors.js';
+import { StoreError } from '../../src/storage/errors.js';
 import { openStore } from '../../src/store/open-store.js';
 import { tempDir } from '../helpers/stores.js';
 import { pod } from '../helpers/fixtures.js';

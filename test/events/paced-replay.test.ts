@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lastValueFrom, Subject, takeWhile } from 'rxjs';
 import { concatMapBounded } from '../../src/events/concat-map-bounded.js';
-import { isStoreError, StoreError } from '../../src/store/errors.js';
+import { isStoreError, StoreError } from '../../src/storage/errors.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 import { factories } from '../helpers/stores.js';
 import { pod } from '../helpers/fixtures.js';

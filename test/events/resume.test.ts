@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import type { ResourceEvent, StoreEvent } from '../../src/events/types.js';
-import { StoreError } from '../../src/store/errors.js';
+import { StoreError } from '../../src/storage/errors.js';
 import { pull } from '../helpers/events.js';
 import { factories, openWrapped } from '../helpers/stores.js';
 import { pod } from '../helpers/fixtures.js';

@@ -1,6 +1,6 @@
 /** Small builders for resources used across the tests, and a real Kubernetes Pod from the dumps. */
 import { readFileSync } from 'node:fs';
-import type { RefInput, ResourceInput } from '../../src/store/types.js';
+import type { RefInput, ResourceInput } from '../../src/model/types.js';
 
 export function podRef(name: string, namespace = 'web'): RefInput {
   return { group: '', version: 'v1', kind: 'Pod', namespace, name };

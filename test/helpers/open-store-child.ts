@@ -1,6 +1,6 @@
 // A second process that tries to open the store at argv[2] and prints what happened as JSON.
 import { openStore } from '../../src/store/open-store.js';
-import { StoreError } from '../../src/store/errors.js';
+import { StoreError } from '../../src/storage/errors.js';
 
 try {
   const store = await openStore({ path: process.argv[2]! });

@@ -2,8 +2,8 @@
  * An engine that delegates to a real one, with hooks for tests: hold range scans until released
  * (to make a replay slow, deterministically), and fail the next commits (as a full disk would).
  */
-import type { CommitResult, Engine, EngineSnapshot, EngineWrite, ScanOptions } from '../../src/store/engine.js';
-import { StoreError } from '../../src/store/errors.js';
+import type { CommitResult, Engine, EngineSnapshot, EngineWrite, ScanOptions } from '../../src/storage/engine.js';
+import { StoreError } from '../../src/storage/errors.js';
 
 export class WrappedEngine implements Engine {
   readonly #inner: Engine;

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { resourcestore } from '../../src/gen/schema.js';
 import type { DerivationRule } from '../../src/relations/derivation-rules.js';
 import type { PredicateType } from '../../src/relations/predicates.js';
-import type { ErrorCode } from '../../src/store/errors.js';
+import type { ErrorCode } from '../../src/storage/errors.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 

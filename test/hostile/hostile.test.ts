@@ -5,7 +5,7 @@ import { REASON_CODES } from '../../src/kube/status.js';
 import { PredicateRegistry } from '../../src/relations/predicates.js';
 import { buildServer } from '../../src/server/http-server.js';
 import { restoreSnapshot } from '../../src/snapshot/snapshot-io.js';
-import { ERROR_CODES, StoreError } from '../../src/store/errors.js';
+import { ERROR_CODES, StoreError } from '../../src/storage/errors.js';
 import { factories, memoryFactory, rawKeySpace } from '../helpers/stores.js';
 import { API_CASES, HTTP_CASES, SNAPSHOT_CASES } from './catalogue.js';
 

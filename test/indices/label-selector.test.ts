@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatSelector, matchesSelector, parseLabelSelector } from '../../src/indices/label-selector.js';
-import { StoreError } from '../../src/store/errors.js';
+import { StoreError } from '../../src/storage/errors.js';
 
 const matches = (selector: string, labels: Record<string, string>) => matchesSelector(parseLabelSelector(selector), labels);
 

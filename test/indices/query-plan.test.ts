@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseLabelSelector } from '../../src/indices/label-selector.js';
 import { planQuery } from '../../src/indices/query-planner.js';
-import type { Resource } from '../../src/store/types.js';
+import type { Resource } from '../../src/model/types.js';
 import { factories } from '../helpers/stores.js';
 import { pod } from '../helpers/fixtures.js';
 

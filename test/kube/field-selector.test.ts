@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isStoreError } from '../../src/store/errors.js';
+import { isStoreError } from '../../src/storage/errors.js';
 import { parseFieldSelector, selectableFields } from '../../src/kube/field-selector.js';
 
 const pod = {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { INITIAL_EVENTS_END } from '../../src/kube/manifest.js';
 import { kubeWatch, type KubeWatchEvent, type KubeWatchOptions } from '../../src/kube/kube-watch.js';
-import { isStoreError } from '../../src/store/errors.js';
+import { isStoreError } from '../../src/storage/errors.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
-import type { ResourceInput } from '../../src/store/types.js';
+import type { ResourceInput } from '../../src/model/types.js';
 import { memoryFactory, type TestStoreOptions } from '../helpers/stores.js';
 
 const DONE = { done: true, value: undefined };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isStoreError } from '../../src/store/errors.js';
+import { isStoreError } from '../../src/storage/errors.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 import { INITIAL_EVENTS_END, bookmarkObject, fromManifest, listOf, toManifest, watchLine } from '../../src/kube/manifest.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ERROR_CODES, StoreError, type ErrorCode } from '../../src/store/errors.js';
+import { ERROR_CODES, StoreError, type ErrorCode } from '../../src/storage/errors.js';
 import { REASON_CODES, REASON_OF, expired, failure, statusOf } from '../../src/kube/status.js';
 
 /** The reason and code kube-apiserver answers for what each store code means. */

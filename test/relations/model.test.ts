@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { RelationshipInput } from '../../src/relations/types.js';
-import { isStoreError } from '../../src/store/errors.js';
-import type { ResourceRef } from '../../src/store/types.js';
+import type { RelationshipInput } from '../../src/model/relationship-types.js';
+import { isStoreError } from '../../src/storage/errors.js';
+import type { ResourceRef } from '../../src/model/types.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 import { factories } from '../helpers/stores.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RelationshipInput } from '../../src/relations/types.js';
-import { StoreError } from '../../src/store/errors.js';
-import type { RefInput } from '../../src/store/types.js';
+import type { RelationshipInput } from '../../src/model/relationship-types.js';
+import { StoreError } from '../../src/storage/errors.js';
+import type { RefInput } from '../../src/model/types.js';
 import { factories } from '../helpers/stores.js';
 import { podRef } from '../helpers/fixtures.js';
 

@@ -5,10 +5,10 @@ import { describe, it } from 'node:test';
 import { importFiles, storeTarget } from '../../src/import/importer.js';
 import { repairIndices } from '../../src/integrity/repair.js';
 import { verifyIntegrity } from '../../src/integrity/verify.js';
-import { encodeKey } from '../../src/store/key-codec.js';
-import { openLevelEngine } from '../../src/store/level-engine.js';
+import { encodeKey } from '../../src/storage/key-codec.js';
+import { openLevelEngine } from '../../src/storage/level-engine.js';
 import { openStore } from '../../src/store/open-store.js';
-import { StoreError } from '../../src/store/errors.js';
+import { StoreError } from '../../src/storage/errors.js';
 import { buildServer } from '../../src/server/http-server.js';
 import { tempDir } from '../helpers/stores.js';
 

@@ -4,8 +4,9 @@
  * from a seed, with the model state it leads to. The writer process and the checking parent both
  * run it, so the parent knows exactly what each acknowledged operation did.
  */
-import type { BatchOperation, RefInput } from '../../src/store/types.js';
-import type { RelationshipInput } from '../../src/relations/types.js';
+import type { RefInput } from '../../src/model/types.js';
+import type { BatchOperation } from '../../src/store/types.js';
+import type { RelationshipInput } from '../../src/model/relationship-types.js';
 
 export type Op =
   | { kind: 'add' | 'update' | 'apply'; name: string; value: number }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { verifyIntegrity } from '../../src/integrity/verify.js';
-import { openLevelEngine } from '../../src/store/level-engine.js';
+import { openLevelEngine } from '../../src/storage/level-engine.js';
 import { openStore } from '../../src/store/open-store.js';
 import { tempDir } from '../helpers/stores.js';
 import { applyOp, newModel, nextOp, prng, type WriterModel } from './crash-workload.js';

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ResourceEvent } from '../../src/events/types.js';
-import { isStoreError } from '../../src/store/errors.js';
-import type { Resource } from '../../src/store/types.js';
+import { isStoreError } from '../../src/storage/errors.js';
+import type { Resource } from '../../src/model/types.js';
 import { factories } from '../helpers/stores.js';
 
 const KEYS = ['a', 'b', 'c'];

@@ -13,9 +13,10 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { StoreEvent } from '../../src/events/types.js';
 import { tripleKeys } from '../../src/relations/relation-keys.js';
-import { isStoreError } from '../../src/store/errors.js';
+import { isStoreError } from '../../src/storage/errors.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
-import type { BatchOperation, ResourceRef } from '../../src/store/types.js';
+import type { ResourceRef } from '../../src/model/types.js';
+import type { BatchOperation } from '../../src/store/types.js';
 import { factories } from '../helpers/stores.js';
 
 const REFS: ResourceRef[] = [

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
-import type { RefInput, Resource } from '../../src/store/types.js';
+import type { RefInput, Resource } from '../../src/model/types.js';
 import { request, startServer, type RunningServer } from '../helpers/server.js';
 
 const PODS = '/api/v1/namespaces/web/pods';

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { DEFAULT_RETENTION } from '../../src/events/change-log.js';
 import { PredicateRegistry } from '../../src/relations/predicates.js';
 import { restoreSnapshot } from '../../src/snapshot/snapshot-io.js';
-import { openLevelEngine } from '../../src/store/level-engine.js';
+import { openLevelEngine } from '../../src/storage/level-engine.js';
 import { openStore, openStoreOn } from '../../src/store/open-store.js';
 
 const pod = (name: string, labels: Record<string, string>) => ({ ref: { version: 'v1', kind: 'Pod', namespace: 'web', name }, labels, data: { spec: { nodeName: 'n1' } } });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StoreError } from '../../src/store/errors.js';
-import type { ResourceInput } from '../../src/store/types.js';
+import { StoreError } from '../../src/storage/errors.js';
+import type { ResourceInput } from '../../src/model/types.js';
 import { factories, rawKeySpace } from '../helpers/stores.js';
 import { pod, podRef } from '../helpers/fixtures.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StoreError } from '../../src/store/errors.js';
+import { StoreError } from '../../src/storage/errors.js';
 import { factories } from '../helpers/stores.js';
 import { pod, podRef } from '../helpers/fixtures.js';
 

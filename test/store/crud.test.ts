@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StoreError } from '../../src/store/errors.js';
-import { JSON_TYPE_URL } from '../../src/store/resource-codec.js';
+import { StoreError } from '../../src/storage/errors.js';
+import { JSON_TYPE_URL } from '../../src/model/resource-codec.js';
 import { factories } from '../helpers/stores.js';
 import { deployment, pod, podRef, realPod } from '../helpers/fixtures.js';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ERROR_CODES, StoreError, isStoreError } from '../../src/store/errors.js';
+import { ERROR_CODES, StoreError, isStoreError } from '../../src/storage/errors.js';
 
 describe('the error catalogue', () => {
-  it('lists the same codes in src/store/errors.ts and docs/errors.md', () => {
+  it('lists the same codes in src/storage/errors.ts and docs/errors.md', () => {
     const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
     const documented = [...doc.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
     assert.deepEqual([...documented].sort(), Object.keys(ERROR_CODES).sort());

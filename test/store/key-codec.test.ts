@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeKey, encodeKey, formatKey, prefixRange } from '../../src/store/key-codec.js';
+import { decodeKey, encodeKey, formatKey, prefixRange } from '../../src/storage/key-codec.js';
 
 // Strings that favour the characters a codec gets wrong: separators, escapes, NUL, astral ones.
 const tricky = fc.oneof(

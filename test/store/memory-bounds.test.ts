@@ -4,9 +4,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { PreconditionFailed } from '../../src/store/engine.js';
-import { encodeKey } from '../../src/store/key-codec.js';
-import { openLevelEngine } from '../../src/store/level-engine.js';
+import { PreconditionFailed } from '../../src/storage/engine.js';
+import { encodeKey } from '../../src/storage/key-codec.js';
+import { openLevelEngine } from '../../src/storage/level-engine.js';
 import { diskFactory, tempDir } from '../helpers/stores.js';
 
 setFlagsFromString('--expose-gc');

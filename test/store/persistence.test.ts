@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
-import { StoreError } from '../../src/store/errors.js';
+import { StoreError } from '../../src/storage/errors.js';
 import { openStore } from '../../src/store/open-store.js';
 import { tempDir } from '../helpers/stores.js';
 import { deployment, pod, podRef } from '../helpers/fixtures.js';

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import type { StoreEvent } from '../../src/events/types.js';
 import { PredicateRegistry } from '../../src/relations/predicates.js';
 import { restoreSnapshot } from '../../src/snapshot/snapshot-io.js';
-import { openLevelEngine } from '../../src/store/level-engine.js';
+import { openLevelEngine } from '../../src/storage/level-engine.js';
 import { DEFAULT_RETENTION } from '../../src/events/change-log.js';
 import { openStore, openStoreOn } from '../../src/store/open-store.js';
 import { factories, diskFactory } from '../helpers/stores.js';

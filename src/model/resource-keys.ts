@@ -6,7 +6,7 @@
  * namespace, reading the values directly, in namespace then name order. The per-type counters
  * that `resourcestore_resources_total` reports after a reopen are named here too.
  */
-import { encodeKey } from './key-codec.js';
+import { encodeKey } from '../storage/key-codec.js';
 import type { ResourceRef, TypeDescriptor } from './types.js';
 
 export const RESOURCE_SECTION = 'res';

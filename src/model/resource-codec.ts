@@ -8,8 +8,8 @@
  * prepared, so its size is checked and apply can compare payloads byte for byte.
  */
 import { resourcestore } from '../gen/schema.js';
-import { StoreError, invalidArgument } from './errors.js';
-import { longToNumber } from './number-codec.js';
+import { StoreError, invalidArgument } from '../storage/errors.js';
+import { longToNumber } from '../storage/number-codec.js';
 import { refOfMessage } from './refs.js';
 import type { AnyMessage, JsonObject, Resource, ResourceData, ResourceRef } from './types.js';
 

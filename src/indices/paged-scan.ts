@@ -5,9 +5,9 @@
  * `load` turns each entry into an item, or skips it; the caller's test lives there, so entries
  * are decoded only as far as the test needs.
  */
-import type { ContinuePosition } from '../indices/continue-token.js';
-import type { Engine, EngineSnapshot } from './engine.js';
-import { prefixRange } from './key-codec.js';
+import type { ContinuePosition } from './continue-token.js';
+import type { Engine, EngineSnapshot } from '../storage/engine.js';
+import { prefixRange } from '../storage/key-codec.js';
 
 /** One prefix scan. */
 export interface Scan {

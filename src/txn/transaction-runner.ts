@@ -4,8 +4,8 @@
  * runs it again when a precondition failed (a writer this process does not see changed what it
  * read). The body decides everything from what it reads, so running it again is always safe.
  */
-import { PreconditionFailed, type Engine } from './engine.js';
-import { StoreError } from './errors.js';
+import { PreconditionFailed, type Engine } from '../storage/engine.js';
+import { StoreError } from '../storage/errors.js';
 import { KeyLocks } from './key-locks.js';
 import { Transaction, type ChangeHandler, type KeyReader } from './transaction.js';
 

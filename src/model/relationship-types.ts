@@ -3,7 +3,7 @@
  * resource refs, their queries, and graph traversal. Relationships the store returns are deeply
  * frozen, as resources are.
  */
-import type { AnyMessage, RefInput, Resource, ResourceRef } from '../store/types.js';
+import type { AnyMessage, RefInput, Resource, ResourceRef } from './types.js';
 
 /** A predicate as callers write it: its type name and its fields (the message's JSON form). */
 export interface PredicateInput {

@@ -7,8 +7,8 @@
  * control characters, which Kubernetes never allows in names and which would make keys and logs
  * unreadable; lengths follow Kubernetes (names and groups 253, the others 63).
  */
-import { StoreError, brief, invalidArgument } from './errors.js';
-import { MAX_ANNOTATIONS_BYTES, labelValueProblem, qualifiedNameProblem } from '../indices/label-rules.js';
+import { StoreError, brief, invalidArgument } from '../storage/errors.js';
+import { MAX_ANNOTATIONS_BYTES, labelValueProblem, qualifiedNameProblem } from './label-rules.js';
 import type { ResourceRef, TypeDescriptor } from './types.js';
 
 const REF_LIMITS = { group: 253, version: 63, kind: 63, namespace: 63, name: 253 } as const;

@@ -9,10 +9,10 @@
  * scans guards the range with a key it reads, one that every writer into that range also writes
  * (the relationship count of a resource guards the relationships that name it).
  */
-import type { Change } from '../events/change.js';
-import type { EngineWrite } from './engine.js';
-import { StoreError } from './errors.js';
-import { formatKey, prefixRange } from './key-codec.js';
+import type { Change } from '../model/change.js';
+import type { EngineWrite } from '../storage/engine.js';
+import { StoreError } from '../storage/errors.js';
+import { formatKey, prefixRange } from '../storage/key-codec.js';
 
 /** Reads one key of the committed state. */
 export type KeyReader = (key: string) => Promise<Uint8Array | undefined>;
