@@ -62,6 +62,7 @@ export const REASON_OF: Readonly<Record<ErrorCode, StatusReason>> = {
   FORBIDDEN: 'Forbidden',
   CLOSED: 'ServiceUnavailable',
   LOCKED: 'ServiceUnavailable',
+  UNAVAILABLE: 'ServiceUnavailable',
   INCOMPLETE: 'ServiceUnavailable',
   CORRUPTED: 'InternalError',
   COMPACTED: 'Expired',

@@ -25,6 +25,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   CLOSED: 503,
   LOCKED: 503,
+  UNAVAILABLE: 503,
   INCOMPLETE: 503,
   CORRUPTED: 500,
   COMPACTED: 410,

@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   FORBIDDEN: 'The server refuses the request: it names a Host the server does not answer to.',
   CLOSED: 'The store is closed, or closing; nothing more can be done with it.',
   LOCKED: 'The data directory is held by another process or another open store.',
+  UNAVAILABLE: 'The database the store runs on cannot be reached now (PostgreSQL down or unreachable); try again.',
   INCOMPLETE: 'A restore or repair of the data directory was interrupted; it must be run again to the end.',
   CORRUPTED: 'A stored value or index entry could not be decoded or does not match its key.',
   COMPACTED: 'The revision asked for is older than the change log still holds.',

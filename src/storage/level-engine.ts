@@ -197,6 +197,15 @@ class LevelEngine implements Engine {
     return this.#commits;
   }
 
+  /** One process owns a LevelDB directory (LOCKED otherwise): no one else commits. */
+  get shared(): boolean {
+    return false;
+  }
+
+  follow(): void {
+    // No other process writes this data: there is never anything to follow.
+  }
+
   /** True when no batch committed after `readAt` wrote `key`, so a value read then is still current. */
   #unchangedSince(key: string, readAt: number | undefined): boolean {
     if (readAt === undefined) return false;

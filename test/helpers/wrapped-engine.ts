@@ -2,7 +2,7 @@
  * An engine that delegates to a real one, with hooks for tests: hold range scans until released
  * (to make a replay slow, deterministically), and fail the next commits (as a full disk would).
  */
-import type { CommitResult, Engine, EngineSnapshot, EngineWrite, ScanOptions } from '../../src/storage/engine.js';
+import type { CommitFollower, CommitResult, Engine, EngineSnapshot, EngineWrite, ScanOptions } from '../../src/storage/engine.js';
 import { StoreError } from '../../src/storage/errors.js';
 
 export class WrappedEngine implements Engine {
@@ -31,6 +31,12 @@ export class WrappedEngine implements Engine {
   }
   get commits(): number {
     return this.#inner.commits;
+  }
+  get shared(): boolean {
+    return this.#inner.shared;
+  }
+  follow(follower: CommitFollower): void {
+    this.#inner.follow(follower);
   }
   get(key: string, snapshot?: EngineSnapshot) {
     return this.#inner.get(key, snapshot);

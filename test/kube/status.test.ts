@@ -14,6 +14,7 @@ const EXPECTED: Record<ErrorCode, [string, number]> = {
   FORBIDDEN: ['Forbidden', 403],
   CLOSED: ['ServiceUnavailable', 503],
   LOCKED: ['ServiceUnavailable', 503],
+  UNAVAILABLE: ['ServiceUnavailable', 503],
   INCOMPLETE: ['ServiceUnavailable', 503],
   CORRUPTED: ['InternalError', 500],
   COMPACTED: ['Expired', 410],
