@@ -40,6 +40,7 @@ function fanOut(count: number, subscribers: number): BenchCase {
         log: {} as ChangeLog,
         stats: new EventStats(),
         revision: () => revision,
+        shared: false,
         closed: () => false,
         resolvePredicate: (name) => String(name),
       };

@@ -33,6 +33,11 @@ export interface StreamContext {
   readonly stats: EventStats;
   /** The latest committed (and so published) revision. */
   readonly revision: () => number;
+  /**
+   * Other processes commit too (a shared engine): a revision a little ahead of `revision` is one
+   * this process has not learnt of yet, not a mistake, and a subscription from it waits for it.
+   */
+  readonly shared: boolean;
   readonly closed: () => boolean;
   readonly resolvePredicate: (name: unknown, field: string) => string;
 }
@@ -117,7 +122,7 @@ export class EventFeed {
     const now = ctx.revision();
     const { from } = options;
     if (from !== undefined) {
-      if (from > now) throw invalidArgument('fromRevision', `${from} is ahead of the store, whose revision is ${now}`);
+      if (from > now && !ctx.shared) throw invalidArgument('fromRevision', `${from} is ahead of the store, whose revision is ${now}`);
       ctx.log.checkRetained(from);
     }
     this.#ctx = ctx;
@@ -126,8 +131,8 @@ export class EventFeed {
     this.#chunkSize = Math.min(options.capacity, REPLAY_CHUNK);
     this.#last = from ?? now;
     this.#readFrom = this.#last + 1;
-    this.#replayUntil = now;
-    this.#routed = { filter: options.filter, offer: (event) => this.#offer(event), end: () => this.#end() };
+    this.#replayUntil = Math.max(now, this.#last);
+    this.#routed = { filter: options.filter, offer: (event) => this.#offer(event), end: () => this.#end(), lose: () => this.#lose() };
     ctx.router.add(this.#routed);
   }
 
@@ -224,6 +229,14 @@ export class EventFeed {
         }),
       );
     }
+  }
+
+  #lose(): void {
+    this.#fail(
+      new StoreError('OVERFLOW', `events after revision ${this.#last} were compacted before this process could deliver them; watch again from revision ${this.#last}`, {
+        revision: this.#last,
+      }),
+    );
   }
 
   #end(): void {

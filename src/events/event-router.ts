@@ -15,6 +15,12 @@ export interface RoutedSubscriber {
   offer(event: StoreEvent): void;
   /** The store is closing: end after what is already committed has been delivered. */
   end(): void;
+  /**
+   * Events after what this subscriber was given can no longer be delivered live (another
+   * process's commits were compacted before this one read them): fail with OVERFLOW and the
+   * revision to resume from, so the consumer resumes (or relists) instead of missing them.
+   */
+  lose(): void;
 }
 
 function addTo(index: Map<string, Set<RoutedSubscriber>>, key: string, subscriber: RoutedSubscriber): void {
@@ -77,6 +83,11 @@ export class EventRouter {
         offerAll(this.#anyPredicate, event);
       }
     }
+  }
+
+  /** Fails every subscription with OVERFLOW (see `RoutedSubscriber.lose`). */
+  loseAll(): void {
+    for (const subscriber of [...this.#all]) subscriber.lose();
   }
 
   /** Ends every subscription (each delivers what it already holds first). */

@@ -32,7 +32,7 @@ import type { Engine } from '../storage/engine.js';
 import { readerAt, type EngineReader } from '../storage/engine-reader.js';
 import { storeStats, type StoreStats } from '../integrity/stats.js';
 import { verifyIntegrity, type VerifyReport } from '../integrity/verify.js';
-import { StoreError, invalidArgument } from '../storage/errors.js';
+import { StoreError, invalidArgument, isStoreError } from '../storage/errors.js';
 import { readPage } from '../indices/paged-scan.js';
 import { ReadCache, type CacheOptions, type StoredResource } from './read-cache.js';
 import { decodeRecord, holdsBytes, toResource } from '../model/resource-codec.js';
@@ -122,10 +122,18 @@ export class ResourceStore {
       log: this.#log,
       stats: this.#stats,
       revision: () => engine.revision,
+      shared: engine.shared,
       closed: () => this.#closed,
       resolvePredicate: (name, field) => this.#predicates.resolve(name, field),
     };
-    this.#runner = new TransactionRunner(engine, async (key) => this.#cache.get(key)?.bytes ?? (await engine.get(key)), this.#log);
+    // On a shared engine another process may have changed any key since it was cached: a
+    // transaction reads the database, whose value its commit then checks.
+    this.#runner = new TransactionRunner(
+      engine,
+      engine.shared ? (key) => engine.get(key) : async (key) => this.#cache.get(key)?.bytes ?? (await engine.get(key)),
+      this.#log,
+    );
+    engine.follow((after, upTo) => this.#followOthers(after, upTo));
     this.#relations = new RelationshipApi({
       engine,
       runner: this.#runner,
@@ -468,7 +476,7 @@ export class ResourceStore {
       load: async (txn, key) => {
         const bytes = await txn.get(key);
         const cached = bytes === undefined ? undefined : this.#cache.peek(key);
-        if (cached && cached.bytes === bytes) {
+        if (cached && bytes !== undefined && (cached.bytes === bytes || (this.#engine.shared && sameBytes(cached.bytes, bytes)))) {
           this.#metrics.cacheHits.inc(); // the transaction read these bytes from the cache
           return cached;
         }
@@ -494,20 +502,47 @@ export class ResourceStore {
     return ctx;
   }
 
-  /** The stored state of a key: from the cache, else from the engine (then cached, unless a commit raced the read). */
+  /**
+   * The stored state of a key: from the cache, else from the engine (then cached, unless a commit
+   * raced the read). On a shared engine the engine is always read (another process may have
+   * written the key), and the cache only saves decoding bytes it already holds.
+   */
   async #current(key: string): Promise<StoredResource | undefined> {
     const hit = this.#cache.get(key);
-    if (hit) {
+    if (hit && !this.#engine.shared) {
+      this.#metrics.cacheHits.inc();
+      return hit;
+    }
+    const commits = this.#commits;
+    const bytes = await this.#engine.get(key);
+    if (hit && bytes !== undefined && sameBytes(hit.bytes, bytes)) {
       this.#metrics.cacheHits.inc();
       return hit;
     }
     this.#metrics.cacheMisses.inc();
-    const commits = this.#commits;
-    const bytes = await this.#engine.get(key);
     if (bytes === undefined) return undefined;
     const entry = { record: decodeRecord(bytes, key), bytes };
     if (commits === this.#commits) this.#cache.set(key, entry);
     return entry;
+  }
+
+  /**
+   * Other processes committed the revisions after `after` up to `upTo` (shared engines): their
+   * changes are read from the change log, dropped from the read cache, and published, in order.
+   * If the log no longer holds them (this process fell further behind than the retention), live
+   * subscribers are failed with OVERFLOW so that they resume (and relist) rather than miss them.
+   */
+  async #followOthers(after: number, upTo: number): Promise<void> {
+    let events: StoreEvent[];
+    try {
+      events = await this.#log.read(after, upTo);
+    } catch (err) {
+      if (!isStoreError(err, 'COMPACTED')) throw err;
+      this.#router.loseAll();
+      return;
+    }
+    for (const event of events) if (event.kind === 'resource') this.#cache.delete(resourceKey(event.resource.ref));
+    this.#router.publish(events);
   }
 
   /** A scanned resource: from the cached record when its bytes are the ones read, else decoded; undefined unless `accept` takes it. */
@@ -517,9 +552,13 @@ export class ResourceStore {
     accept: (ref: Resource['ref'], labels: Readonly<Record<string, string>>) => boolean,
   ): Resource | undefined {
     const cached = this.#cache.peek(key);
-    const record = cached && cached.bytes.byteLength === bytes.byteLength && Buffer.compare(cached.bytes, bytes) === 0 ? cached.record : decodeRecord(bytes, key);
+    const record = cached && sameBytes(cached.bytes, bytes) ? cached.record : decodeRecord(bytes, key);
     return accept(record.ref, record.labels) ? toResource(record) : undefined;
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
 }
 
 /** A resource safe to hand to one caller when others hold it too (its events): frozen already, except protobuf bytes, which get a copy. */

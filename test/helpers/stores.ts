@@ -1,6 +1,8 @@
 /**
- * Test helpers: the two engines the behaviour suite runs against, and a view of the raw key
- * space so tests can prove that a failed call wrote nothing.
+ * Test helpers: the three engines the behaviour suite runs against (memory-level, classic-level
+ * on disk, and PostgreSQL on the machine's server, a schema per store in a database of the test
+ * process's own), and a view of the raw key space so tests can prove that a failed call wrote
+ * nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,8 @@ import { after } from 'node:test';
 import type { Engine } from '../../src/storage/engine.js';
 import { formatKey } from '../../src/storage/key-codec.js';
 import { openLevelEngine } from '../../src/storage/level-engine.js';
+import { openPostgresEngine } from '../../src/storage/pg-engine.js';
+import { freshLocation } from './postgres.js';
 import { WrappedEngine } from './wrapped-engine.js';
 import { DEFAULT_RETENTION } from '../../src/events/change-log.js';
 import { DEFAULT_MAX_DATA_BYTES, openStoreOn, type StoreOptions } from '../../src/store/open-store.js';
@@ -25,6 +29,8 @@ export interface OpenedStore {
 export interface StoreFactory {
   readonly name: string;
   open(options?: TestStoreOptions, path?: string): Promise<OpenedStore>;
+  /** A fresh, empty engine of this kind, with its path on disk if it has one. */
+  engine(): Promise<{ readonly engine: Engine; readonly path: string | undefined }>;
 }
 
 const tempDirs: string[] = [];
@@ -57,6 +63,9 @@ export const memoryFactory: StoreFactory = {
     const engine = await openLevelEngine();
     return { store: await openOn(engine, options), engine, path: undefined };
   },
+  async engine() {
+    return { engine: await openLevelEngine(), path: undefined };
+  },
 };
 
 export const diskFactory: StoreFactory = {
@@ -65,14 +74,30 @@ export const diskFactory: StoreFactory = {
     const engine = await openLevelEngine({ path });
     return { store: await openOn(engine, options), engine, path };
   },
+  async engine() {
+    const path = join(tempDir(), 'db');
+    return { engine: await openLevelEngine({ path }), path };
+  },
 };
 
-export const factories: readonly StoreFactory[] = [memoryFactory, diskFactory];
+/** PostgreSQL: `path` is unused (each store is a fresh schema); a second engine on the same schema is another process. */
+export const postgresFactory: StoreFactory = {
+  name: 'postgresql',
+  async open(options) {
+    const { engine } = await this.engine();
+    return { store: await openOn(engine, options), engine, path: undefined };
+  },
+  async engine() {
+    return { engine: await openPostgresEngine({ ...(await freshLocation()), pollIntervalMs: 200 }), path: undefined };
+  },
+};
+
+export const factories: readonly StoreFactory[] = [memoryFactory, diskFactory, postgresFactory];
 
 /** Opens a store of `factory` on a WrappedEngine, for tests that need to hold scans or fail commits. */
 export async function openWrapped(factory: StoreFactory, options?: TestStoreOptions): Promise<OpenedStore & { wrapped: WrappedEngine }> {
-  const path = factory === diskFactory ? join(tempDir(), 'db') : undefined;
-  const wrapped = new WrappedEngine(await openLevelEngine(path === undefined ? {} : { path }));
+  const { engine, path } = await factory.engine();
+  const wrapped = new WrappedEngine(engine);
   return { store: await openOn(wrapped, options), engine: wrapped, path, wrapped };
 }
 

@@ -1,0 +1,494 @@
+/**
+ * The PostgreSQL engine: the engine boundary over one table of a PostgreSQL database
+ * (pg-schema.ts), shared by every process that opens the same database and schema.
+ *
+ * Commits. Writes queue in the process and are taken together, as the LevelDB engine does, into
+ * one database transaction that first takes the store's commit lock (a transaction-scoped
+ * advisory lock), then reads the revision, the counters and every precondition's key, decides
+ * each write's outcome in arrival order against the store as it will be, and writes the group's
+ * keys, counters and new revision before it commits and announces the revision (NOTIFY). The lock
+ * is where commits of all processes serialize: revisions are contiguous and in commit order across
+ * processes, and every precondition is checked inside the transaction that writes, never against
+ * anything this process remembers.
+ *
+ * Following. Every process learns of every commit in revision order (commit-sequencer.ts): its
+ * own through their hooks, the others' through the follower. A LISTEN connection wakes the engine
+ * when any process commits; a poll of the revision is the safety net (a lost connection, a missed
+ * notification).
+ *
+ * Failures. A database that cannot be reached gives UNAVAILABLE within the connect and query
+ * timeouts, never a hang; connections are made again as they are needed, the listener reconnects,
+ * and the poll catches up what was missed, so a store recovers by itself when the database is
+ * back. A COMMIT whose answer is lost may have landed: its caller gets UNAVAILABLE, and if it did
+ * land, it is delivered as another process's commit (its events are not lost).
+ */
+import pg from 'pg';
+import { CommitSequencer } from './commit-sequencer.js';
+import {
+  PreconditionFailed,
+  type CommitFollower,
+  type CommitResult,
+  type Engine,
+  type EngineSnapshot,
+  type EngineWrite,
+  type ScanOptions,
+} from './engine.js';
+import { StoreError } from './errors.js';
+import { decodeKey, encodeKey, prefixRange } from './key-codec.js';
+import { decodeNumber, encodeNumber } from './number-codec.js';
+import { postgresError } from './pg-errors.js';
+import { migrate, schemaNames, type SchemaNames } from './pg-schema.js';
+
+const REVISION_KEY = encodeKey('meta', 'revision');
+const COUNTER_SECTION = 'counter';
+const MAX_GROUP = 1024;
+const SCAN_CHUNK = 512;
+const LISTEN_RETRY_MS = 250;
+
+/** Options of the PostgreSQL engine. */
+export interface PostgresEngineOptions {
+  /** A libpq connection string, e.g. `postgres://user@host:5432/db`. */
+  readonly connectionString: string;
+  /** The PostgreSQL schema the store's tables live in (created when absent). Default `public`. */
+  readonly schema?: string;
+  /** Most connections the engine holds. Default 10. */
+  readonly poolSize?: number;
+  /** How long connecting may take before UNAVAILABLE. Default 5 s. */
+  readonly connectTimeoutMs?: number;
+  /** How long one query may wait for its answer before UNAVAILABLE. Default 30 s. */
+  readonly queryTimeoutMs?: number;
+  /** How often the revision is polled for other processes' commits, besides LISTEN. Default 1 s. */
+  readonly pollIntervalMs?: number;
+}
+
+type Row = [Buffer, Buffer];
+
+const toBytes = (key: string): Buffer => Buffer.from(key, 'utf8');
+const fromBytes = (key: Buffer): string => key.toString('utf8');
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
+}
+
+function counterKey(name: string): string {
+  return encodeKey(COUNTER_SECTION, name);
+}
+
+/** A read-only, repeatable-read transaction on a connection of its own: every read through it sees one instant. */
+class PostgresSnapshot implements EngineSnapshot {
+  readonly client: Promise<pg.PoolClient>;
+
+  constructor(pool: pg.Pool) {
+    this.client = (async () => {
+      const client = await pool.connect().catch((cause: unknown) => Promise.reject(postgresError(cause, 'opening a snapshot')));
+      try {
+        // The snapshot is taken by the first statement after BEGIN.
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1');
+      } catch (cause) {
+        client.release(true);
+        throw postgresError(cause, 'opening a snapshot');
+      }
+      return client;
+    })();
+    this.client.catch(() => undefined); // reported to the first read through it
+  }
+
+  async close(): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.client;
+    } catch {
+      return;
+    }
+    try {
+      await client.query('COMMIT');
+      client.release();
+    } catch (cause) {
+      client.release(true);
+    }
+  }
+}
+
+interface Pending {
+  readonly write: EngineWrite;
+  readonly resolve: (result: CommitResult) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Opens (creating or migrating when needed) the store in `options.schema` of the database. */
+export async function openPostgresEngine(options: PostgresEngineOptions): Promise<Engine> {
+  const names = schemaNames(options.schema ?? 'public');
+  const config = {
+    connectionString: options.connectionString,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    query_timeout: options.queryTimeoutMs ?? 30_000,
+    keepAlive: true,
+    application_name: 'resource-store',
+  };
+  const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
+  // An idle connection the server ends must not end the process: the pool drops it and connects again when needed.
+  pool.on('error', () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      await migrate(client, names);
+    } finally {
+      client.release();
+    }
+    const engine = new PostgresEngine(pool, names, config, options.pollIntervalMs ?? 1_000);
+    await engine.load();
+    return engine;
+  } catch (cause) {
+    await pool.end().catch(() => undefined);
+    throw postgresError(cause, `opening the store in schema ${names.schema}`);
+  }
+}
+
+class PostgresEngine implements Engine {
+  readonly #pool: pg.Pool;
+  readonly #names: SchemaNames;
+  readonly #clientConfig: pg.ClientConfig;
+  readonly #pollIntervalMs: number;
+  readonly #counters = new Map<string, number>();
+  #sequencer!: CommitSequencer;
+  #commits = 0;
+  #queue: Pending[] = [];
+  #draining: Promise<void> | undefined;
+  #closed = false;
+  #listener: pg.Client | undefined;
+  #listenRetry: NodeJS.Timeout | undefined;
+  #poller: NodeJS.Timeout | undefined;
+
+  constructor(pool: pg.Pool, names: SchemaNames, clientConfig: pg.ClientConfig, pollIntervalMs: number) {
+    this.#pool = pool;
+    this.#names = names;
+    this.#clientConfig = clientConfig;
+    this.#pollIntervalMs = pollIntervalMs;
+  }
+
+  /** Reads the revision and the counters, then starts following other processes' commits. */
+  async load(): Promise<void> {
+    const [revision] = await this.getMany([REVISION_KEY]);
+    this.#sequencer = new CommitSequencer(decodeNumber(revision, 'the store revision'), () => this.#refreshCounters());
+    await this.#refreshCounters();
+    this.#poller = setInterval(() => void this.#poll(), this.#pollIntervalMs);
+    this.#poller.unref();
+    void this.#listen();
+  }
+
+  get revision(): number {
+    return this.#sequencer.delivered;
+  }
+
+  get commits(): number {
+    return this.#commits;
+  }
+
+  get shared(): boolean {
+    return true;
+  }
+
+  follow(follower: CommitFollower): void {
+    this.#sequencer.follow(follower);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
+  }
+
+  async #query<R extends unknown[]>(text: string, values: unknown[], snapshot: EngineSnapshot | undefined, what: string): Promise<R[]> {
+    this.#assertOpen();
+    try {
+      const runner = snapshot === undefined ? this.#pool : await (snapshot as PostgresSnapshot).client;
+      const result = await runner.query<R>({ text, values, rowMode: 'array' });
+      return result.rows;
+    } catch (cause) {
+      throw postgresError(cause, what);
+    }
+  }
+
+  async get(key: string, snapshot?: EngineSnapshot): Promise<Uint8Array | undefined> {
+    const rows = await this.#query<[Buffer]>(`SELECT value FROM ${this.#names.kv} WHERE key = $1`, [toBytes(key)], snapshot, `reading ${JSON.stringify(key)}`);
+    return rows[0]?.[0];
+  }
+
+  async getMany(keys: readonly string[], snapshot?: EngineSnapshot): Promise<Array<Uint8Array | undefined>> {
+    if (keys.length === 0) return [];
+    const rows = await this.#query<Row>(
+      `SELECT key, value FROM ${this.#names.kv} WHERE key = ANY($1::bytea[])`,
+      [keys.map(toBytes)],
+      snapshot,
+      `reading ${keys.length} keys`,
+    );
+    const found = new Map(rows.map(([key, value]) => [fromBytes(key), value]));
+    return keys.map((key) => found.get(key));
+  }
+
+  scan(options: ScanOptions): AsyncIterable<ReadonlyArray<readonly [string, Uint8Array]>> {
+    this.#assertOpen();
+    return this.#scan(options, 'key, value', (row) => [fromBytes(row[0] as Buffer), row[1] as Buffer] as const);
+  }
+
+  scanKeys(options: ScanOptions): AsyncIterable<readonly string[]> {
+    this.#assertOpen();
+    return this.#scan(options, 'key', (row) => fromBytes(row[0] as Buffer));
+  }
+
+  /** A range in key order, a chunk per query, each chunk starting after the last key of the one before. */
+  async *#scan<T>(options: ScanOptions, columns: string, map: (row: unknown[]) => T): AsyncIterable<T[]> {
+    let lower = toBytes(options.gt ?? options.gte ?? '');
+    let inclusive = options.gt === undefined;
+    const upper = toBytes(options.lt);
+    let remaining = options.limit ?? Infinity;
+    while (remaining > 0) {
+      const size = Math.min(SCAN_CHUNK, remaining);
+      const rows = await this.#query<unknown[]>(
+        `SELECT ${columns} FROM ${this.#names.kv} WHERE key ${inclusive ? '>=' : '>'} $1 AND key < $2 ORDER BY key LIMIT ${size}`,
+        [lower, upper],
+        options.snapshot,
+        'scanning',
+      );
+      if (rows.length === 0) return;
+      yield rows.map(map);
+      if (rows.length < size) return;
+      remaining -= rows.length;
+      lower = rows.at(-1)![0] as Buffer;
+      inclusive = false;
+    }
+  }
+
+  snapshot(): EngineSnapshot {
+    this.#assertOpen();
+    return new PostgresSnapshot(this.#pool);
+  }
+
+  async revisionAt(snapshot: EngineSnapshot): Promise<number> {
+    return decodeNumber(await this.get(REVISION_KEY, snapshot), 'the store revision');
+  }
+
+  counter(key: string): number {
+    return this.#counters.get(key) ?? 0;
+  }
+
+  counters(): ReadonlyMap<string, number> {
+    return this.#counters;
+  }
+
+  async countersAt(snapshot: EngineSnapshot): Promise<ReadonlyMap<string, number>> {
+    return this.#readCounters(snapshot);
+  }
+
+  async #readCounters(snapshot?: EngineSnapshot): Promise<Map<string, number>> {
+    const counters = new Map<string, number>();
+    for await (const chunk of this.scan({ ...prefixRange(encodeKey(COUNTER_SECTION)), ...(snapshot === undefined ? {} : { snapshot }) })) {
+      for (const [key, value] of chunk) {
+        const name = decodeKey(key).fields[0] ?? '';
+        counters.set(name, decodeNumber(value, `counter ${name}`));
+      }
+    }
+    return counters;
+  }
+
+  /** Other processes moved counters: take the database's values. */
+  async #refreshCounters(): Promise<void> {
+    const counters = await this.#readCounters();
+    this.#counters.clear();
+    for (const [name, value] of counters) this.#counters.set(name, value);
+  }
+
+  commit(write: EngineWrite): Promise<CommitResult> {
+    if (this.#closed) return Promise.reject(new StoreError('CLOSED', 'the store is closed'));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ write, resolve, reject });
+      this.#draining ??= this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const group = this.#queue.splice(0, MAX_GROUP);
+        try {
+          await this.#commitGroup(group);
+        } catch (cause) {
+          const err = postgresError(cause, 'committing');
+          for (const pending of group) pending.reject(err);
+        }
+      }
+    } finally {
+      this.#draining = undefined;
+    }
+  }
+
+  /** Commits one group in one database transaction; answers each write once its commit is delivered (or cannot be yet). */
+  async #commitGroup(group: Pending[]): Promise<void> {
+    const accepted = await this.#writeGroup(group);
+    if (accepted.length === 0) return;
+    await this.#sequencer.advance();
+    for (const { pending, result } of accepted) pending.resolve(result);
+  }
+
+  async #writeGroup(group: Pending[]): Promise<Array<{ pending: Pending; result: CommitResult }>> {
+    const client = await this.#pool.connect();
+    let broken = false;
+    try {
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.#names.commitLock})`);
+      const wanted = new Set<string>([REVISION_KEY]);
+      for (const { write } of group) {
+        for (const check of write.checks) wanted.add(check.key);
+        for (const [name] of write.counters) wanted.add(counterKey(name));
+      }
+      const { rows } = await client.query<Row>({
+        text: `SELECT key, value FROM ${this.#names.kv} WHERE key = ANY($1::bytea[])`,
+        values: [[...wanted].map(toBytes)],
+        rowMode: 'array',
+      });
+      const stored = new Map<string, Uint8Array>(rows.map(([key, value]) => [fromBytes(key), value]));
+      const overlay = new Map<string, Uint8Array | undefined>();
+      const current = (key: string): Uint8Array | undefined => (overlay.has(key) ? overlay.get(key) : stored.get(key));
+      const before = decodeNumber(stored.get(REVISION_KEY), 'the store revision');
+      let revision = before;
+      const counters = new Map<string, number>();
+      const accepted: Array<{ pending: Pending; result: CommitResult }> = [];
+
+      for (const pending of group) {
+        const { write } = pending;
+        const failed = write.checks.findIndex((check) => !sameBytes(current(check.key), check.value));
+        if (failed >= 0) {
+          pending.reject(new PreconditionFailed(failed));
+          continue;
+        }
+        const first = revision + 1;
+        revision += write.changes;
+        for (const [key, value] of write.puts) overlay.set(key, value);
+        if (write.atRevision) for (const [key, value] of write.atRevision(first)) overlay.set(key, value);
+        for (const key of write.dels) overlay.set(key, undefined);
+        for (const [name, delta] of write.counters) {
+          const value = (counters.get(name) ?? decodeNumber(current(counterKey(name)), `counter ${name}`)) + delta;
+          counters.set(name, value);
+          overlay.set(counterKey(name), value === 0 ? undefined : encodeNumber(value));
+        }
+        accepted.push({ pending, result: { firstRevision: write.changes > 0 ? first : revision, lastRevision: revision } });
+      }
+      if (accepted.length === 0) {
+        await client.query('ROLLBACK');
+        return accepted;
+      }
+      if (revision !== before) overlay.set(REVISION_KEY, encodeNumber(revision));
+      await this.#writeOverlay(client, overlay);
+      if (revision !== before) await client.query('SELECT pg_notify($1, $2)', [this.#names.channel, String(revision)]);
+      this.#sequencer.holdAbove(before);
+      try {
+        await client.query('COMMIT');
+      } catch (cause) {
+        broken = true;
+        this.#sequencer.release();
+        throw postgresError(cause, 'committing (the write may have landed: its events will tell)');
+      }
+      this.#commits++;
+      for (const [name, value] of counters) {
+        if (value === 0) this.#counters.delete(name);
+        else this.#counters.set(name, value);
+      }
+      this.#sequencer.own(before, revision, () => {
+        for (const { pending, result } of accepted) pending.write.onCommit?.(result);
+      });
+      return accepted;
+    } catch (cause) {
+      if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+      throw cause;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Writes a group's final values: one upsert of every key it puts, one delete of every key it deletes. */
+  async #writeOverlay(client: pg.PoolClient, overlay: ReadonlyMap<string, Uint8Array | undefined>): Promise<void> {
+    const putKeys: Buffer[] = [];
+    const putValues: Buffer[] = [];
+    const delKeys: Buffer[] = [];
+    for (const [key, value] of overlay) {
+      if (value === undefined) delKeys.push(toBytes(key));
+      else {
+        putKeys.push(toBytes(key));
+        putValues.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+      }
+    }
+    if (putKeys.length > 0) {
+      await client.query(
+        `INSERT INTO ${this.#names.kv} (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+        [putKeys, putValues],
+      );
+    }
+    if (delKeys.length > 0) await client.query(`DELETE FROM ${this.#names.kv} WHERE key = ANY($1::bytea[])`, [delKeys]);
+  }
+
+  /** Reads the database's revision and delivers whatever other processes committed up to it. */
+  async #poll(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      const rows = await this.#query<[Buffer]>(`SELECT value FROM ${this.#names.kv} WHERE key = $1`, [toBytes(REVISION_KEY)], undefined, 'polling');
+      this.#sequencer.seen(decodeNumber(rows[0]?.[0], 'the store revision'));
+    } catch {
+      // Unreachable now: the next poll tries again, and so does every commit.
+    }
+    await this.#sequencer.advance();
+  }
+
+  /** Holds a LISTEN connection for commit announcements; reconnects when it drops, then polls for what it missed. */
+  async #listen(): Promise<void> {
+    if (this.#closed) return;
+    const client = new pg.Client(this.#clientConfig);
+    const retry = (): void => {
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      void client.end().catch(() => undefined);
+      if (this.#listener === client) this.#listener = undefined;
+      if (!this.#closed && this.#listenRetry === undefined) {
+        this.#listenRetry = setTimeout(() => {
+          this.#listenRetry = undefined;
+          void this.#listen();
+        }, LISTEN_RETRY_MS);
+        this.#listenRetry.unref();
+      }
+    };
+    client.on('error', retry);
+    client.on('end', retry);
+    client.on('notification', () => void this.#poll());
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.#names.channel}"`);
+    } catch {
+      retry();
+      return;
+    }
+    if (this.#closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.#listener = client;
+    void this.#poll();
+  }
+
+  async storageBytes(): Promise<number> {
+    const rows = await this.#query<[string]>(`SELECT pg_total_relation_size('${this.#names.kv}')`, [], undefined, 'measuring the table');
+    return Number(rows[0]?.[0] ?? 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#draining) await this.#draining;
+    clearInterval(this.#poller);
+    clearTimeout(this.#listenRetry);
+    const listener = this.#listener;
+    this.#listener = undefined;
+    if (listener) {
+      listener.removeAllListeners();
+      listener.on('error', () => undefined);
+      await listener.end().catch(() => undefined);
+    }
+    await this.#pool.end().catch(() => undefined);
+  }
+}
