@@ -2,9 +2,10 @@
  * The CLI commands that work on data: `import` (Kubernetes dumps into a data directory or a
  * running server, with a progress bar on a terminal and a summary), `export` and `restore`
  * (snapshots, streamed a line at a time), `verify` (integrity, and `--repair`) and `stats`
- * (of a data directory or a running server). Only `import` and `restore` (and `serve`) create a
- * store where there is none; the others refuse a directory that holds no store, and a directory
- * a running server holds gets an answer that says what to do.
+ * (of a data directory or a running server). `--data` is a directory (LevelDB) or a PostgreSQL
+ * URL. Only `import` and `restore` (and `serve`) create a store where there is none; the others
+ * refuse a directory that holds no store, and a directory a running server holds gets an answer
+ * that says what to do (a PostgreSQL store is shared: any number of processes may open it).
  */
 import { createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -20,9 +21,10 @@ import { readSnapshot } from '../snapshot/snapshot-format.js';
 import { restoreSnapshot } from '../snapshot/snapshot-io.js';
 import type { Engine } from '../storage/engine.js';
 import { isStoreError, StoreError } from '../storage/errors.js';
-import { openLevelEngine } from '../storage/level-engine.js';
+import { isPostgresUrl, openEngineAt } from '../storage/open-engine.js';
 import { openStore } from '../store/open-store.js';
 import type { ResourceStore } from '../store/resource-store.js';
+import { storeLocation } from './data-location.js';
 import { httpTarget, serverFetch } from './http-target.js';
 import { readToken } from './serve-command.js';
 
@@ -30,7 +32,7 @@ const out = (text: string): void => void process.stdout.write(`${text}\n`);
 
 /** Refuses a data directory that holds no store, so a mistyped `--data` never makes an empty one. */
 function requireStore(data: string): void {
-  if (!existsSync(join(data, 'CURRENT'))) {
+  if (!isPostgresUrl(data) && !existsSync(join(data, 'CURRENT'))) {
     throw new StoreError('INVALID_ARGUMENT', `--data ${data}: no store there (is the path right?)`, { field: '--data' });
   }
 }
@@ -47,7 +49,7 @@ function explainLocked(err: unknown, data: string, alternative: string): unknown
  */
 async function withEngine<T>(data: string, options: { sync?: boolean; finishes?: MarkedWork; whenLocked: string }, work: (engine: Engine) => Promise<T>): Promise<T> {
   requireStore(data);
-  const engine = await openLevelEngine({ path: data, sync: options.sync ?? false }).catch((err: unknown) => Promise.reject(explainLocked(err, data, options.whenLocked)));
+  const engine = await openEngineAt(data, { sync: options.sync ?? false }).catch((err: unknown) => Promise.reject(explainLocked(err, data, options.whenLocked)));
   try {
     await checkNoUnfinishedWork(engine, options.finishes);
     return await work(engine);
@@ -59,7 +61,7 @@ async function withEngine<T>(data: string, options: { sync?: boolean; finishes?:
 /** Opens the store of an existing data directory. */
 async function openExisting(data: string, whenLocked: string): Promise<ResourceStore> {
   requireStore(data);
-  return openStore({ path: data }).catch((err: unknown) => Promise.reject(explainLocked(err, data, whenLocked)));
+  return openStore(storeLocation(data)).catch((err: unknown) => Promise.reject(explainLocked(err, data, whenLocked)));
 }
 
 function printSummary(summary: ImportSummary): void {
@@ -103,7 +105,7 @@ export async function importCommand(files: string[], options: { data: string; se
     await serverFetch(options.server, '/healthz', token); // one clear failure if the server cannot be reached
     summary = await importFiles(inputs, httpTarget(options.server, token), progress);
   } else {
-    const store = await openStore({ path: options.data }).catch((err: unknown) => Promise.reject(explainLocked(err, options.data, `import into it with --server URL`)));
+    const store = await openStore(storeLocation(options.data)).catch((err: unknown) => Promise.reject(explainLocked(err, options.data, `import into it with --server URL`)));
     try {
       summary = await importFiles(inputs, storeTarget(store) as ImportTarget, progress);
     } finally {
@@ -164,7 +166,7 @@ export async function exportCommand(options: { data: string; out: string; server
 export async function restoreCommand(snapshotFile: string, options: { data: string; force?: boolean }): Promise<number> {
   if (!existsSync(snapshotFile)) throw new StoreError('INVALID_ARGUMENT', `${snapshotFile}: no such file`, { field: 'file' });
   const bar = progressBar('restoring records');
-  const engine = await openLevelEngine({ path: options.data, sync: true }).catch((err: unknown) =>
+  const engine = await openEngineAt(options.data, { sync: true }).catch((err: unknown) =>
     Promise.reject(explainLocked(err, options.data, 'stop it first: a restore replaces what the store holds')),
   );
   try {

@@ -16,10 +16,10 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 const program = new Command('resource-store')
-  .description('An embeddable store for Kubernetes-style resources and their relationships, on LevelDB.')
+  .description('An embeddable store for Kubernetes-style resources and their relationships, on LevelDB or PostgreSQL.')
   .showHelpAfterError();
 
-const DATA = ['--data <dir>', 'data directory of the store', './data'] as const;
+const DATA = ['--data <dir|url>', 'data directory of the store, or a PostgreSQL URL (postgres://user@host/db[?schema=name]) shared by many processes', './data'] as const;
 
 program
   .command('serve')

@@ -11,6 +11,7 @@ import { isIP } from 'node:net';
 import { normalizeOrigin } from '../server/cors.js';
 import { buildServer } from '../server/http-server.js';
 import { openStore } from '../store/open-store.js';
+import { printableLocation, storeLocation } from './data-location.js';
 
 export interface ServeOptions {
   readonly data: string;
@@ -71,7 +72,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${options.port}`);
   const tls = readTls(options);
   const corsOrigins = (options.corsOrigin === undefined ? [] : typeof options.corsOrigin === 'string' ? [options.corsOrigin] : options.corsOrigin).map(normalizeOrigin);
-  const store = await openStore(options.memory ? {} : { path: options.data });
+  const store = await openStore(options.memory ? {} : storeLocation(options.data));
   const server = buildServer({
     store,
     ...(token === undefined ? {} : { token }),
@@ -88,7 +89,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const address = server.app.server.address();
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;
-  const where = options.memory ? 'an in-memory store' : `the store in ${options.data}`;
+  const where = options.memory ? 'an in-memory store' : `the store in ${printableLocation(options.data)}`;
   process.stdout.write(`resource-store serving ${where} at ${tls ? 'https' : 'http'}://${options.host}:${actualPort} (revision ${store.revision})\n`);
   const stop = (signal: string): void => {
     process.stdout.write(`${signal}: shutting down\n`);

@@ -11,6 +11,7 @@ import type { PredicateRegistry } from '../relations/predicates.js';
 import { decodeRelationship } from '../relations/relation-codec.js';
 import type { Engine } from '../storage/engine.js';
 import { StoreError } from '../storage/errors.js';
+import { LOG_SECTION, LOG_START_KEY } from '../storage/key-catalogue.js';
 import { decodeKey, encodeKey } from '../storage/key-codec.js';
 import { decodeNumber, encodeNumber, longToNumber } from '../storage/number-codec.js';
 import { decodeRecord, toResource } from '../model/resource-codec.js';
@@ -20,8 +21,6 @@ import { toEvent } from './change.js';
 import type { EventType, StoreEvent } from './types.js';
 
 const pb = resourcestore.v1;
-const LOG_SECTION = 'log';
-export const LOG_START_KEY = encodeKey('meta', 'log-start');
 const COMPACT_BATCH = 1000;
 
 /** How much of the change log is kept. */

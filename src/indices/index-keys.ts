@@ -1,19 +1,17 @@
 /**
- * The secondary index layouts and their maintenance: one key per entry, empty values.
+ * The layouts of the namespace and label indices: one key per entry, empty values.
  *
  * - `/idx-ns/{namespace}/{group}/{version}/{kind}/{name}`: every resource of a namespace, across types.
  * - `/idx-label/{key}/{value}/{group}/{version}/{kind}/{namespace}/{name}`: every resource with a
  *   label, so `key=value` (optionally narrowed to a type, or a type in a namespace) is one prefix
  *   scan, and `key` (exists) is a scan of `/idx-label/{key}/`.
  * The type and type + namespace indices are the primary keys themselves (see resource-keys.ts).
- * An entry never holds a list, so a write costs the same in a store of 1k or 10M resources; an
- * update writes and deletes only the entries whose label or namespace changed.
+ * An entry never holds a list, so a write costs the same in a store of 1k or 10M resources; which
+ * entries a resource has, and what an update changes, is in index-catalogue.ts.
  */
+import { LABEL_SECTION, NAMESPACE_SECTION } from '../storage/key-catalogue.js';
 import { decodeKey, encodeKey } from '../storage/key-codec.js';
 import type { ResourceRef, TypeDescriptor } from '../model/types.js';
-
-export const NAMESPACE_SECTION = 'idx-ns';
-export const LABEL_SECTION = 'idx-label';
 
 const EMPTY = new Uint8Array(0);
 
@@ -65,28 +63,9 @@ export function refOfIndexKey(indexKey: string): ResourceRef {
   throw new Error(`not an index key: section ${section}`);
 }
 
-/** Every index entry of a resource with this ref and these labels. */
+/** The namespace and label entries of a resource with this ref and these labels (the benchmarks' raw anchor writes them). */
 export function indexEntries(ref: ResourceRef, labels: Readonly<Record<string, string>>): string[] {
   const entries = [namespaceIndexKey(ref)];
   for (const [key, value] of Object.entries(labels)) entries.push(labelIndexKey(key, value, ref));
   return entries;
-}
-
-/** The index entries to write and delete when a resource's labels change from `before` to `after`. */
-export function labelIndexChanges(
-  ref: ResourceRef,
-  before: Readonly<Record<string, string>>,
-  after: Readonly<Record<string, string>>,
-): { puts: string[]; dels: string[] } {
-  const own = (labels: Readonly<Record<string, string>>, key: string): string | undefined =>
-    Object.hasOwn(labels, key) ? labels[key] : undefined;
-  const puts: string[] = [];
-  const dels: string[] = [];
-  for (const [key, value] of Object.entries(before)) {
-    if (own(after, key) !== value) dels.push(labelIndexKey(key, value, ref));
-  }
-  for (const [key, value] of Object.entries(after)) {
-    if (own(before, key) !== value) puts.push(labelIndexKey(key, value, ref));
-  }
-  return { puts, dels };
 }

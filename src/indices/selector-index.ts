@@ -27,14 +27,11 @@
  * per label pair ever used, not per resource); a repair may drop them, since an absent guard is a
  * valid one.
  */
+import { LABEL_GUARD_SECTION, SELECTS_GUARD_SECTION, SELECTS_SECTION } from '../storage/key-catalogue.js';
 import { decodeKey, encodeKey } from '../storage/key-codec.js';
 import { jsonText, JSON_TYPE_URL, type PackedData } from '../model/resource-codec.js';
 import type { ResourceRef, TypeDescriptor } from '../model/types.js';
 import { labelValueProblem, qualifiedNameProblem } from '../model/label-rules.js';
-
-export const SELECTS_SECTION = 'idx-selects';
-export const SELECTS_GUARD_SECTION = 'guard-selects';
-export const LABEL_GUARD_SECTION = 'guard-label';
 
 /** The type a selector selects: Kubernetes Pods. */
 export const SELECTED_TYPE: Required<TypeDescriptor> = { group: '', version: 'v1', kind: 'Pod' };

@@ -1,28 +1,31 @@
 /**
- * `verify --repair`: rebuilds everything derived from the primary data. The namespace, label and
- * selector index entries and the type counters are rebuilt from the resources (the guards of
- * scanned ranges are dropped: an absent guard is a valid one); derived relationships are made
- * those the rules derive from the stored content (missing ones added, changed ones rewritten,
- * stale ones deleted; a caller's own are left alone; no change-log entry records these, as none
- * records any repair); then the predicate and object orders of relationships and the relationship
- * counts are rebuilt from the subject order. Resources or
- * relationships that cannot be decoded are left in place and reported (no repair can know what
- * they held); the change log, being history, is left as it is. It runs on a store no process has
- * open (the engine's lock sees to that). It deletes before it rebuilds, in many batches, so it
- * marks the directory first (src/store/work-marker.ts) and unmarks it in its last batch: interrupted, the
- * store refuses to open (INCOMPLETE) until a repair runs again to the end. A directory a restore
- * left incomplete is refused: only that restore can finish it.
+ * `verify --repair`: rebuilds everything derived from the primary data. It deletes every section
+ * the key catalogue (src/storage/key-catalogue.ts) calls derived or a guard (an absent guard is a
+ * valid one), then rebuilds the entries of every index of src/indices/index-catalogue.ts and the
+ * type counters from the resources; derived relationships are made those the rules derive from
+ * the stored content (missing ones added, changed ones rewritten, stale ones deleted; a caller's
+ * own are left alone; no change-log entry records these, as none records any repair); then the
+ * predicate and object orders of relationships and the relationship counts are rebuilt from the
+ * subject order. Resources or relationships that cannot be decoded are left in place and reported
+ * (no repair can know what they held); the change log, being history, is left as it is; so is a
+ * key outside the catalogue, which verify reports: it may be a newer version's data, and a repair
+ * deletes only what it can rebuild. It runs on a store no process has open (the engine's lock sees
+ * to that). It deletes before it rebuilds, in many batches, so it marks the directory first
+ * (src/storage/work-marker.ts) and unmarks it in its last batch: interrupted, the store refuses to
+ * open (INCOMPLETE) until a repair runs again to the end. A directory a restore left incomplete is
+ * refused: only that restore can finish it.
  */
 import { resourcestore } from '../gen/schema.js';
-import { indexEntries, INDEX_VALUE, LABEL_SECTION, NAMESPACE_SECTION } from '../indices/index-keys.js';
-import { endCountKey, OSP, POS, SPO, tripleKeys, tripleOfKey } from '../relations/relation-keys.js';
+import { INDICES } from '../indices/index-catalogue.js';
+import { endCountKey, tripleKeys, tripleOfKey } from '../relations/relation-keys.js';
 import { builtinRuleSet } from '../relations/builtin-rules.js';
 import type { RuleSet } from '../relations/derivation-rules.js';
 import { encodeRelationship } from '../relations/relation-codec.js';
-import { jsonReader, LABEL_GUARD_SECTION, selectsEntryOf, SELECTS_GUARD_SECTION, SELECTS_SECTION } from '../indices/selector-index.js';
+import { jsonReader } from '../indices/selector-index.js';
 import { longToNumber } from '../storage/number-codec.js';
 import { derivedFrom, sameBytes, stillDerived } from './derived-check.js';
 import type { Engine } from '../storage/engine.js';
+import { SECTIONS, SPO_SECTION } from '../storage/key-catalogue.js';
 import { encodeKey, formatKey, prefixRange } from '../storage/key-codec.js';
 import { encodeNumber } from '../storage/number-codec.js';
 import { decodeRecord } from '../model/resource-codec.js';
@@ -71,8 +74,9 @@ export async function repairIndices(engine: Engine, rules: RuleSet = builtinRule
   await checkNoUnfinishedWork(engine, 'repair');
   await engine.commit({ checks: [], puts: [markerPut('repair')], dels: [], counters: [], changes: 0 });
   const writer = new Writer(engine);
-  for (const section of [NAMESPACE_SECTION, LABEL_SECTION, SELECTS_SECTION, SELECTS_GUARD_SECTION, LABEL_GUARD_SECTION, POS, OSP, 'rel-count']) {
-    for await (const chunk of engine.scanKeys(prefixRange(encodeKey(section)))) for (const key of chunk) await writer.del(key);
+  for (const { name, kind } of SECTIONS) {
+    if (kind !== 'derived' && kind !== 'guard') continue;
+    for await (const chunk of engine.scanKeys(prefixRange(encodeKey(name)))) for (const key of chunk) await writer.del(key);
   }
   await writer.flush();
   const undecodable: string[] = [];
@@ -83,14 +87,12 @@ export async function repairIndices(engine: Engine, rules: RuleSet = builtinRule
       try {
         const record = decodeRecord(bytes, key);
         if (resourceKey(record.ref) !== key) throw new Error('not under its own key');
-        for (const entry of indexEntries(record.ref, record.labels)) {
-          await writer.put(entry, INDEX_VALUE);
-          indexCount++;
-        }
-        const selects = selectsEntryOf(record.ref, record.data, jsonReader());
-        if (selects !== undefined) {
-          await writer.put(...selects);
-          indexCount++;
+        const json = jsonReader();
+        for (const index of INDICES) {
+          for (const [entry, value] of index.entriesOf(record, json)) {
+            await writer.put(entry, value);
+            indexCount++;
+          }
         }
         typeCounts.set(typeCounterName(record.ref), (typeCounts.get(typeCounterName(record.ref)) ?? 0) + 1);
       } catch {
@@ -121,7 +123,7 @@ export async function repairIndices(engine: Engine, rules: RuleSet = builtinRule
   await writer.flush();
   const ends = new Map<string, number>();
   let relationshipCount = 0;
-  for await (const chunk of engine.scan(prefixRange(encodeKey(SPO)))) {
+  for await (const chunk of engine.scan(prefixRange(encodeKey(SPO_SECTION)))) {
     for (const [key, bytes] of chunk) {
       const stored = decode(bytes);
       if (stored === undefined) {

@@ -3,10 +3,8 @@
  * by namespace (a pass over the namespace index), relationships, change-log entries, and the bytes
  * the data takes.
  */
-import { LOG_START_KEY } from '../events/change-log.js';
-import { NAMESPACE_SECTION } from '../indices/index-keys.js';
-import { SPO } from '../relations/relation-keys.js';
 import type { EngineReader } from '../storage/engine-reader.js';
+import { LOG_START_KEY, NAMESPACE_SECTION, SPO_SECTION } from '../storage/key-catalogue.js';
 import { decodeKey, encodeKey, prefixRange } from '../storage/key-codec.js';
 import { decodeNumber } from '../storage/number-codec.js';
 import { typeOfCounter } from '../model/resource-keys.js';
@@ -39,7 +37,7 @@ export async function storeStats(engine: EngineReader): Promise<StoreStats> {
     }
   }
   let relationships = 0;
-  for await (const chunk of engine.scanKeys(prefixRange(encodeKey(SPO)))) relationships += chunk.length;
+  for await (const chunk of engine.scanKeys(prefixRange(encodeKey(SPO_SECTION)))) relationships += chunk.length;
   const logFirstRevision = decodeNumber(await engine.get(LOG_START_KEY), 'the log start') || 1;
   return {
     revision: engine.revision,

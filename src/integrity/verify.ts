@@ -1,28 +1,42 @@
 /**
- * Integrity checks over the raw key space, for `verify`: every resource decodes and sits under its
- * own key with all its index entries (its selector entry included); every index entry points at a
- * resource that has it; the type counters match the resources; every relationship is in all three
- * orders with the same record, and the relationship counts match; the derived relationships are
- * exactly those the rules derive from the stored content (derived-check.ts: each one a rule
- * derives is stored, as the rule derives it, unless a caller's own holds its triple; each stored
- * one is still derived); the change log is contiguous from its start to the store revision. Each
- * finding names the key. Memory stays small: checks go entry by entry with point reads, and only
- * per-type and per-end counts are held.
+ * Integrity checks over the raw key space, for `verify`: every key is one the key catalogue
+ * (src/storage/key-catalogue.ts) describes, and any other is reported as an unknown key (repair
+ * leaves it alone: it may be a newer version's data); every resource decodes and sits under its
+ * own key with its entries in every index of src/indices/index-catalogue.ts; every index entry is
+ * one a stored resource makes; the type counters match the resources; every relationship is in
+ * all three orders with the same record, and the relationship counts match; the derived
+ * relationships are exactly those the rules derive from the stored content (derived-check.ts:
+ * each one a rule derives is stored, as the rule derives it, unless a caller's own holds its
+ * triple; each stored one is still derived); the change log is contiguous from its start to the
+ * store revision. Each finding names the key. Memory stays small: checks go entry by entry with
+ * point reads, and only per-type and per-end counts are held.
  */
 import { resourcestore } from '../gen/schema.js';
-import { LOG_START_KEY, logKey } from '../events/change-log.js';
-import { LABEL_SECTION, NAMESPACE_SECTION, indexEntries, namespaceIndexKey, refOfIndexKey, labelIndexKey } from '../indices/index-keys.js';
-import { endCountKey, OSP, POS, SPO, tripleKeys, tripleOfKey } from '../relations/relation-keys.js';
+import { logKey } from '../events/change-log.js';
+import { INDICES } from '../indices/index-catalogue.js';
+import { endCountKey, tripleKeys, tripleOfKey } from '../relations/relation-keys.js';
 import { builtinRuleSet } from '../relations/builtin-rules.js';
 import type { RuleSet } from '../relations/derivation-rules.js';
-import { selectsEntryOf, jsonReader, refOfSelectsKey, SELECTS_SECTION } from '../indices/selector-index.js';
+import { jsonReader } from '../indices/selector-index.js';
 import { derivedFrom, sameBytes, stillDerived } from './derived-check.js';
 import type { EngineReader } from '../storage/engine-reader.js';
+import {
+  COUNTER_SECTION,
+  describeKey,
+  KEY_SPACE,
+  LOG_SECTION,
+  LOG_START_KEY,
+  OSP_SECTION,
+  POS_SECTION,
+  RELATION_COUNT_SECTION,
+  SPO_SECTION,
+  WORK_MARKER_KEY,
+} from '../storage/key-catalogue.js';
 import { decodeKey, encodeKey, formatKey, prefixRange } from '../storage/key-codec.js';
 import { decodeNumber } from '../storage/number-codec.js';
 import { decodeRecord, type ResourceRecord } from '../model/resource-codec.js';
 import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../model/resource-keys.js';
-import { incompleteError, markedWork, WORK_MARKER_KEY } from '../storage/work-marker.js';
+import { incompleteError, markedWork } from '../storage/work-marker.js';
 
 /** One inconsistency: what is wrong, and where. */
 export interface Finding {
@@ -39,10 +53,22 @@ export interface VerifyReport {
   readonly findings: readonly Finding[];
 }
 
+/** The finding for a key outside the key catalogue. */
+export const UNKNOWN_KEY = 'unknown key: no section or meta key of the key catalogue has its shape (verify --repair leaves it alone)';
+
+/** A key as findings print it; a key the codec could not have made is shown as a JSON string. */
+function printable(key: string): string {
+  try {
+    return formatKey(key);
+  } catch {
+    return JSON.stringify(key);
+  }
+}
+
 /** Runs every check; derived relationships against `rules` (default: every built-in rule). */
 export async function verifyIntegrity(engine: EngineReader, rules: RuleSet = builtinRuleSet()): Promise<VerifyReport> {
   const findings: Finding[] = [];
-  const find = (problem: string, key: string): void => void findings.push({ problem, key: formatKey(key) });
+  const find = (problem: string, key: string): void => void findings.push({ problem, key: printable(key) });
   let resources = 0;
   let entries = 0;
   let relationships = 0;
@@ -84,13 +110,12 @@ export async function verifyIntegrity(engine: EngineReader, rules: RuleSet = bui
       }
       const name = typeCounterName(record.ref);
       typeCounts.set(name, (typeCounts.get(name) ?? 0) + 1);
-      const wanted = indexEntries(record.ref, record.labels);
-      const present = await engine.getMany(wanted);
-      wanted.forEach((entry, i) => {
-        if (present[i] === undefined) find('index entry missing for a stored resource', entry);
+      const json = jsonReader();
+      const wanted = INDICES.flatMap((index) => index.entriesOf(record, json).map(([entry, value]) => ({ index, entry, value })));
+      const present = await engine.getMany(wanted.map(({ entry }) => entry));
+      wanted.forEach(({ index, entry, value }, i) => {
+        if (!sameBytes(present[i], value)) find(index.findings.missing, entry);
       });
-      const selectsEntry = selectsEntryOf(record.ref, record.data, jsonReader());
-      if (selectsEntry !== undefined && !sameBytes(await engine.get(selectsEntry[0]), selectsEntry[1])) find('selector index entry missing or different for a stored Service', selectsEntry[0]);
       const derived = await derivedFrom(record, rules, engine);
       if (derived.failure !== undefined) find(`a derivation rule fails on the resource: ${derived.failure}`, key);
       for (const edge of derived.edges) {
@@ -102,47 +127,28 @@ export async function verifyIntegrity(engine: EngineReader, rules: RuleSet = bui
     }
   }
 
-  for await (const chunk of engine.scan(prefixRange(encodeKey(SELECTS_SECTION)))) {
-    for (const [entry, value] of chunk) {
-      entries++;
-      const record = await load(resourceKey(refOfSelectsKey(entry)));
-      const wanted = record === null ? undefined : selectsEntryOf(record.ref, record.data, jsonReader());
-      if (wanted === undefined || wanted[0] !== entry || !sameBytes(wanted[1], value)) find('selector index entry does not match a stored Service', entry);
-    }
-  }
-
-  for (const section of [NAMESPACE_SECTION, LABEL_SECTION]) {
-    for await (const chunk of engine.scanKeys(prefixRange(encodeKey(section)))) {
-      for (const entry of chunk) {
+  for (const index of INDICES) {
+    for await (const chunk of engine.scan(prefixRange(encodeKey(index.section)))) {
+      for (const [entry, value] of chunk) {
         entries++;
-        const ref = refOfIndexKey(entry);
-        const record = await load(resourceKey(ref));
-        if (record === null) {
-          find('index entry for a resource that is not stored (or cannot be decoded)', entry);
-          continue;
-        }
-        if (section === NAMESPACE_SECTION) {
-          if (namespaceIndexKey(record.ref) !== entry) find('namespace index entry does not match its resource', entry);
-        } else {
-          const [labelKey, labelValue] = decodeKey(entry).fields as [string, string];
-          if (!Object.hasOwn(record.labels, labelKey) || labelIndexKey(labelKey, record.labels[labelKey]!, record.ref) !== entry || record.labels[labelKey] !== labelValue) {
-            find('label index entry does not match its resource', entry);
-          }
-        }
+        // A key of the wrong shape names no resource (and is reported as unknown below).
+        const record = describeKey(entry) === undefined ? null : await load(resourceKey(index.refOf(entry)));
+        const made = record === null ? [] : index.entriesOf(record, jsonReader());
+        if (!made.some(([key, wanted]) => key === entry && sameBytes(wanted, value))) find(index.findings.stray, entry);
       }
     }
   }
 
   for (const [name, count] of engine.counters()) {
     if (!name.startsWith('["resources"')) continue;
-    if ((typeCounts.get(name) ?? 0) !== count) find(`type counter says ${count}, the store holds ${typeCounts.get(name) ?? 0}`, encodeKey('counter', name));
+    if ((typeCounts.get(name) ?? 0) !== count) find(`type counter says ${count}, the store holds ${typeCounts.get(name) ?? 0}`, encodeKey(COUNTER_SECTION, name));
   }
   for (const [name, count] of typeCounts) {
-    if (engine.counter(name) === 0) find(`type counter missing; the store holds ${count}`, encodeKey('counter', name));
+    if (engine.counter(name) === 0) find(`type counter missing; the store holds ${count}`, encodeKey(COUNTER_SECTION, name));
   }
 
   const ends = new Map<string, number>();
-  for await (const chunk of engine.scan(prefixRange(encodeKey(SPO)))) {
+  for await (const chunk of engine.scan(prefixRange(encodeKey(SPO_SECTION)))) {
     for (const [key, bytes] of chunk) {
       relationships++;
       const triple = tripleOfKey(key);
@@ -158,7 +164,7 @@ export async function verifyIntegrity(engine: EngineReader, rules: RuleSet = bui
       for (const end of [triple.subject, triple.object]) ends.set(endCountKey(end), (ends.get(endCountKey(end)) ?? 0) + 1);
     }
   }
-  for (const section of [POS, OSP]) {
+  for (const section of [POS_SECTION, OSP_SECTION]) {
     for await (const chunk of engine.scanKeys(prefixRange(encodeKey(section)))) {
       for (const key of chunk) {
         const [spo] = tripleKeys(tripleOfKey(key));
@@ -166,7 +172,7 @@ export async function verifyIntegrity(engine: EngineReader, rules: RuleSet = bui
       }
     }
   }
-  for await (const chunk of engine.scan(prefixRange(encodeKey('rel-count')))) {
+  for await (const chunk of engine.scan(prefixRange(encodeKey(RELATION_COUNT_SECTION)))) {
     for (const [key, bytes] of chunk) {
       const counted = ends.get(key) ?? 0;
       const stored = decodeNumber(bytes, key);
@@ -178,7 +184,7 @@ export async function verifyIntegrity(engine: EngineReader, rules: RuleSet = bui
 
   const start = decodeNumber(await engine.get(LOG_START_KEY), 'the log start') || 1;
   let expected = start;
-  for await (const chunk of engine.scanKeys(prefixRange(encodeKey('log')))) {
+  for await (const chunk of engine.scanKeys(prefixRange(encodeKey(LOG_SECTION)))) {
     for (const key of chunk) {
       logEntries++;
       const revision = Number(decodeKey(key).fields[0]);
@@ -189,6 +195,10 @@ export async function verifyIntegrity(engine: EngineReader, rules: RuleSet = bui
   }
   if (expected !== engine.revision + 1) {
     find(`change log ends at revision ${expected - 1}, the store revision is ${engine.revision}`, logKey(expected));
+  }
+
+  for await (const chunk of engine.scanKeys(KEY_SPACE)) {
+    for (const key of chunk) if (describeKey(key) === undefined) find(UNKNOWN_KEY, key);
   }
   return { resources, indexEntries: entries, relationships, logEntries, findings };
 }

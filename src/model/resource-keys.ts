@@ -6,10 +6,9 @@
  * namespace, reading the values directly, in namespace then name order. The per-type counters
  * that `resourcestore_resources_total` reports after a reopen are named here too.
  */
+import { RESOURCE_SECTION } from '../storage/key-catalogue.js';
 import { encodeKey } from '../storage/key-codec.js';
 import type { ResourceRef, TypeDescriptor } from './types.js';
-
-export const RESOURCE_SECTION = 'res';
 
 /** The key a resource is stored under. */
 export function resourceKey(ref: ResourceRef): string {

@@ -11,14 +11,13 @@
  * its ends, so a delete that removes "every relationship naming X" reads X's count and thereby
  * guards its scan: a relationship added concurrently changes the count and the delete runs again.
  */
+import { OSP_SECTION as OSP, POS_SECTION as POS, RELATION_COUNT_SECTION, SPO_SECTION as SPO } from '../storage/key-catalogue.js';
 import { decodeKey, encodeKey } from '../storage/key-codec.js';
 import { refFields, refOfFields } from '../model/refs.js';
 import type { ResourceRef } from '../model/types.js';
 
-export const SPO = 'rel-spo';
-export const POS = 'rel-pos';
-export const OSP = 'rel-osp';
-const COUNT = 'rel-count';
+/** The three orders' sections under the short names the relation modules use. */
+export { OSP, POS, SPO };
 
 /** A triple's identity. */
 export interface Triple {
@@ -51,5 +50,5 @@ export function tripleOfKey(key: string): Triple {
 
 /** The key counting the relationships that name `ref`. */
 export function endCountKey(ref: ResourceRef): string {
-  return encodeKey(COUNT, ...refFields(ref));
+  return encodeKey(RELATION_COUNT_SECTION, ...refFields(ref));
 }

@@ -3,37 +3,47 @@
  * engine snapshot, so every line reflects the same revision. A restore reads the file twice, a
  * line at a time: first to check all of it (format, checksum, counts, every record, each resource
  * and relationship once and in key order) with nothing touched, then to write it. Only then does
- * it mark the directory (src/store/work-marker.ts), clear what the store held, and write resources with
- * their index entries and type counters and relationships with their three orders and end counts,
- * exactly as they were (uids, versions and timestamps kept), in batches bounded in entries and
- * bytes; the last batch unmarks the directory. A crash before the mark leaves the store as it
- * was; after it, the store refuses to open (INCOMPLETE) until a restore runs to the end. The
- * store ends at the snapshot's revision (or its own, if that is later: revisions never go back),
- * with an empty change log starting after it.
+ * it mark the directory (src/storage/work-marker.ts), clear what the store held, and write
+ * resources with their index entries (every index of src/indices/index-catalogue.ts) and type
+ * counters and relationships with their three orders and end counts, exactly as they were (uids,
+ * versions and timestamps kept), in batches bounded in entries and bytes; the last batch unmarks
+ * the directory. A crash before the mark leaves the store as it was; after it, the store refuses
+ * to open (INCOMPLETE) until a restore runs to the end. The store ends at the snapshot's revision
+ * (or its own, if that is later: revisions never go back), with an empty change log starting
+ * after it.
  */
 import { resourcestore } from '../gen/schema.js';
-import { LOG_START_KEY } from '../events/change-log.js';
-import { indexEntries, INDEX_VALUE } from '../indices/index-keys.js';
-import { jsonReader, selectsEntryOf } from '../indices/selector-index.js';
+import { INDICES } from '../indices/index-catalogue.js';
+import { jsonReader } from '../indices/selector-index.js';
 import { encodeRelationship } from '../relations/relation-codec.js';
-import { endCountKey, SPO, tripleKeys } from '../relations/relation-keys.js';
+import { endCountKey, tripleKeys } from '../relations/relation-keys.js';
 import type { PredicateRegistry } from '../relations/predicates.js';
 import type { Engine } from '../storage/engine.js';
 import { StoreError, invalidArgument } from '../storage/errors.js';
-import { decodeKey, encodeKey, prefixRange } from '../storage/key-codec.js';
+import {
+  COUNTER_SECTION,
+  KEY_SPACE,
+  LOG_START_KEY,
+  REVISION_KEY,
+  SPO_SECTION,
+  TOKEN_SECRET_KEY,
+  WORK_MARKER_KEY,
+} from '../storage/key-catalogue.js';
+import { encodeKey, prefixRange } from '../storage/key-codec.js';
 import { decodeNumber, encodeNumber, longToNumber } from '../storage/number-codec.js';
 import { refOfMessage } from '../model/refs.js';
 import { decodeRecord, encodeRecord, JSON_TYPE_URL, packData, unpackData } from '../model/resource-codec.js';
 import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../model/resource-keys.js';
 import type { ResourceRef } from '../model/types.js';
 import { normalizeAnnotations, normalizeLabels, normalizeRef } from '../model/validate.js';
-import { MARKER_DELS, markedWork, markerPut, WORK_MARKER_KEY } from '../storage/work-marker.js';
+import { MARKER_DELS, markedWork, markerPut } from '../storage/work-marker.js';
 import { readSnapshot, type SnapshotEntry, type SnapshotResource, type SnapshotSummary, type SnapshotWriter } from './snapshot-format.js';
 
 const pb = resourcestore.v1;
 const BATCH = 1000;
 const BATCH_BYTES = 16 * 1024 * 1024;
-const KEPT_META = new Set([encodeKey('meta', 'revision'), encodeKey('meta', 'token-secret'), WORK_MARKER_KEY]);
+const KEPT_META = new Set([REVISION_KEY, TOKEN_SECRET_KEY, WORK_MARKER_KEY]);
+const COUNTERS_PREFIX = encodeKey(COUNTER_SECTION);
 
 /** Opens the snapshot's bytes from the start; a restore reads them twice (check, then write). */
 export type SnapshotSource = () => AsyncIterable<Uint8Array | string>;
@@ -65,7 +75,7 @@ export async function exportSnapshot(engine: Engine, writer: SnapshotWriter): Pr
         });
       }
     }
-    for await (const chunk of engine.scan({ ...prefixRange(encodeKey(SPO)), snapshot })) {
+    for await (const chunk of engine.scan({ ...prefixRange(encodeKey(SPO_SECTION)), snapshot })) {
       for (const [, bytes] of chunk) {
         const m = pb.Relationship.decode(bytes);
         await writer.entry({
@@ -89,7 +99,7 @@ export async function exportSnapshot(engine: Engine, writer: SnapshotWriter): Pr
 
 /** True when the engine holds no resource and no relationship. */
 async function holdsNothing(engine: Engine): Promise<boolean> {
-  for (const prefix of [ALL_RESOURCES_PREFIX, encodeKey(SPO)]) {
+  for (const prefix of [ALL_RESOURCES_PREFIX, encodeKey(SPO_SECTION)]) {
     for await (const chunk of engine.scanKeys({ ...prefixRange(prefix), limit: 1 })) if (chunk.length > 0) return false;
   }
   return true;
@@ -126,17 +136,19 @@ function resourceRecord(r: SnapshotResource, line: number, snapshotRevision: num
   };
 }
 
-/** Deletes everything but the revision, the token secret, the work marker and the counters (which it moves to zero). */
+/**
+ * Deletes every key, in the catalogue or not, but the revision, the token secret, the work marker
+ * and the counters (which it moves to zero).
+ */
 async function wipe(engine: Engine): Promise<void> {
   let dels: string[] = [];
   const flush = async (): Promise<void> => {
     if (dels.length > 0) await engine.commit({ checks: [], puts: [], dels, counters: [], changes: 0 });
     dels = [];
   };
-  for await (const chunk of engine.scanKeys({ gte: '', lt: '\uffff' })) {
+  for await (const chunk of engine.scanKeys(KEY_SPACE)) {
     for (const key of chunk) {
-      const section = decodeKey(key).section;
-      if (section === 'counter' || KEPT_META.has(key)) continue;
+      if (KEPT_META.has(key) || key.startsWith(COUNTERS_PREFIX)) continue;
       dels.push(key);
       if (dels.length >= BATCH) await flush();
     }
@@ -224,9 +236,8 @@ class RestoreWriter {
     };
     if (entry.kind === 'resource') {
       put(entry.key, encodeRecord(entry.record));
-      for (const key of indexEntries(entry.record.ref, entry.record.labels)) put(key, INDEX_VALUE);
-      const selects = selectsEntryOf(entry.record.ref, entry.record.data, jsonReader()); // the Service selector index
-      if (selects) put(...selects);
+      const json = jsonReader();
+      for (const index of INDICES) for (const [key, value] of index.entriesOf(entry.record, json)) put(key, value);
       const name = typeCounterName(entry.record.ref);
       this.#counters.set(name, (this.#counters.get(name) ?? 0) + 1);
     } else {

@@ -17,6 +17,7 @@ import type { AbstractLevel, AbstractSnapshot } from 'abstract-level';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import { StoreError } from './errors.js';
+import { COUNTER_SECTION, REVISION_KEY } from './key-catalogue.js';
 import { decodeKey, encodeKey, prefixRange } from './key-codec.js';
 import { decodeNumber, encodeNumber } from './number-codec.js';
 import {
@@ -30,8 +31,6 @@ import {
 
 type Db = AbstractLevel<string | Uint8Array, string, Uint8Array>;
 
-const REVISION_KEY = encodeKey('meta', 'revision');
-const COUNTER_SECTION = 'counter';
 const MAX_GROUP = 4096;
 const RECENT_BATCHES = 8;
 const SCAN_CHUNK = 512;

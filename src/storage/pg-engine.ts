@@ -34,13 +34,12 @@ import {
   type ScanOptions,
 } from './engine.js';
 import { StoreError } from './errors.js';
+import { COUNTER_SECTION, REVISION_KEY } from './key-catalogue.js';
 import { decodeKey, encodeKey, prefixRange } from './key-codec.js';
 import { decodeNumber, encodeNumber } from './number-codec.js';
 import { postgresError } from './pg-errors.js';
 import { migrate, schemaNames, type SchemaNames } from './pg-schema.js';
 
-const REVISION_KEY = encodeKey('meta', 'revision');
-const COUNTER_SECTION = 'counter';
 const MAX_GROUP = 1024;
 const SCAN_CHUNK = 512;
 const LISTEN_RETRY_MS = 250;

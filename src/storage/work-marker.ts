@@ -1,21 +1,16 @@
 /**
  * The marker of unfinished maintenance: the one catalogue of the work that rewrites a data
- * directory in many batches (a restore, a repair), and the one key that says such work is under
- * way. The work writes the marker in a batch of its own before its first destructive batch and
- * removes it in its last batch; every batch is atomic and batches land in order, so after a crash
- * at any instant the directory holds either no marker (the work did not start, or finished) or
- * the marker (the work is partly done). A marked directory refuses to open with INCOMPLETE, and
- * the message names the command that finishes the work; that command, run again, starts over and
- * completes it.
+ * directory in many batches (a restore, a repair), and what the one key that says such work is
+ * under way (`/meta/unfinished-work`, declared with every other key in key-catalogue.ts) holds.
+ * The work writes the marker in a batch of its own before its first destructive batch and removes
+ * it in its last batch; every batch is atomic and batches land in order, so after a crash at any
+ * instant the directory holds either no marker (the work did not start, or finished) or the marker
+ * (the work is partly done). A marked directory refuses to open with INCOMPLETE, and the message
+ * names the command that finishes the work; that command, run again, starts over and completes it.
  */
 import type { Engine } from './engine.js';
 import { StoreError } from './errors.js';
-import { encodeKey } from './key-codec.js';
-
-/** Present while a restore or a repair is under way; its value names which. */
-export const WORK_MARKER_KEY = encodeKey('meta', 'unfinished-work');
-/** The marker earlier versions wrote during a restore (after its wipe): still honoured, removed by the next restore. */
-export const LEGACY_RESTORE_MARKER_KEY = encodeKey('meta', 'restoring');
+import { LEGACY_RESTORE_MARKER_KEY, WORK_MARKER_KEY } from './key-catalogue.js';
 
 /** Every kind of work that marks the directory, with the command that finishes it. */
 export const MARKED_WORK = {

@@ -9,8 +9,10 @@ import { ChangeLog, DEFAULT_RETENTION, type RetentionOptions } from '../events/c
 import { checkNoUnfinishedWork } from '../storage/work-marker.js';
 import type { Engine } from '../storage/engine.js';
 import { invalidArgument } from '../storage/errors.js';
-import { encodeKey } from '../storage/key-codec.js';
+import { TOKEN_SECRET_KEY } from '../storage/key-catalogue.js';
 import { openLevelEngine } from '../storage/level-engine.js';
+import { isPostgresUrl, postgresLocation } from '../storage/open-engine.js';
+import { openPostgresEngine, type PostgresEngineOptions } from '../storage/pg-engine.js';
 import type { CacheOptions } from './read-cache.js';
 import type { DerivationRule } from '../relations/derivation-rules.js';
 import { ResourceStore, type StoreSetup } from './resource-store.js';
@@ -18,8 +20,15 @@ import { isObject, normalizeCount } from '../model/validate.js';
 
 /** Options of `openStore`. */
 export interface StoreOptions {
-  /** Directory of an on-disk store (classic-level); in memory (memory-level) when absent. */
+  /** Directory of an on-disk store (classic-level); in memory (memory-level) when neither this nor `postgres` is given. */
   readonly path?: string;
+  /**
+   * A PostgreSQL database to keep the store in, shared by every process (on any machine) that
+   * opens it: a connection string (`postgres://user@host:5432/db`, `?schema=name` for a store in
+   * a schema of its own), or the engine's options (schema, pool size, timeouts). The tables are
+   * created, or migrated, on open.
+   */
+  readonly postgres?: string | PostgresEngineOptions;
   /**
    * fsync every batch before acknowledging it. Default false: an acknowledged write survives a
    * crash of the process (LevelDB has handed it to the OS), not a crash of the machine.
@@ -45,7 +54,6 @@ export interface StoreOptions {
 
 /** The default limit on a resource's data: 1.5 MiB, as etcd. */
 export const DEFAULT_MAX_DATA_BYTES = 1.5 * 1024 * 1024;
-const TOKEN_SECRET_KEY = encodeKey('meta', 'token-secret');
 
 /**
  * Opens a store: on disk when `options.path` is given, in memory otherwise.
@@ -58,6 +66,11 @@ export async function openStore(options: StoreOptions = {}): Promise<ResourceSto
   if (!isObject(options)) throw invalidArgument('options', 'must be an object');
   if (options.path !== undefined && (typeof options.path !== 'string' || options.path.length === 0)) {
     throw invalidArgument('options.path', 'must be a non-empty string');
+  }
+  const postgres = typeof options.postgres === 'string' ? postgresOptionsOf(options.postgres) : options.postgres;
+  if (postgres !== undefined) {
+    if (!isObject(postgres) || typeof postgres.connectionString !== 'string') throw invalidArgument('options.postgres', 'must be a postgres:// URL or { connectionString, ... }');
+    if (options.path !== undefined) throw invalidArgument('options.postgres', 'a store lives in a directory (path) or in PostgreSQL, not both');
   }
   const maxDataBytes = normalizeCount(options.maxDataBytes, 'options.maxDataBytes', 2 ** 31) ?? DEFAULT_MAX_DATA_BYTES;
   const cache = options.cache ?? {};
@@ -82,13 +95,21 @@ export async function openStore(options: StoreOptions = {}): Promise<ResourceSto
         normalizeCount(retention.compactIntervalMs, 'options.retention.compactIntervalMs', 2 ** 31 - 1) ?? DEFAULT_RETENTION.compactIntervalMs,
     },
   };
-  const engine = await openLevelEngine({ ...(options.path === undefined ? {} : { path: options.path }), sync: options.sync ?? false });
+  const engine =
+    postgres === undefined
+      ? await openLevelEngine({ ...(options.path === undefined ? {} : { path: options.path }), sync: options.sync ?? false })
+      : await openPostgresEngine(postgres);
   try {
     return await openStoreOn(engine, setup);
   } catch (err) {
     await engine.close();
     throw err;
   }
+}
+
+function postgresOptionsOf(url: string): PostgresEngineOptions {
+  if (!isPostgresUrl(url)) throw invalidArgument('options.postgres', `must be a postgres:// or postgresql:// URL, got ${JSON.stringify(url.slice(0, 64))}`);
+  return postgresLocation(url);
 }
 
 /** @internal Opens a store on an engine already open (tests use it to look at the raw key space). */

@@ -2,16 +2,16 @@
  * What one add, update, apply or delete does, inside a transaction: reads the resource's current
  * state (which becomes the write's precondition), decides the outcome (NOT_FOUND, ALREADY_EXISTS,
  * CONFLICT, a no-op apply, or a change), and buffers the new record, the index entries to write
- * and delete (label and selector indices, with the guards of their scanned ranges), the type
- * counter's move and one store revision. An apply whose content equals the stored content
- * (content-equality.ts: whatever the order of keys) changes nothing. An add or update then makes
- * the relationships derived from the new content true (src/relations/derivation.ts); a delete
- * removes the relationships that name the resource; both in the same transaction.
+ * and delete (every index of src/indices/index-catalogue.ts, with the guards of the scanned ranges
+ * its new entries enter), the type counter's move and one store revision. An apply whose content
+ * equals the stored content (content-equality.ts: whatever the order of keys) changes nothing. An
+ * add or update then makes the relationships derived from the new content true
+ * (src/relations/derivation.ts); a delete removes the relationships that name the resource; both
+ * in the same transaction.
  */
 import { StoreError } from '../storage/errors.js';
-import { indexEntries, INDEX_VALUE, labelIndexChanges, refOfIndexKey } from '../indices/index-keys.js';
-import { guardValue, isSelected, jsonReader, labelGuardKey, selectsEntryOf, selectsGuardKey, SELECTED_TYPE, type JsonReader } from '../indices/selector-index.js';
-import { decodeKey } from '../storage/key-codec.js';
+import { entryChanges, INDICES, type IndexedResource } from '../indices/index-catalogue.js';
+import { guardValue, jsonReader, type JsonReader } from '../indices/selector-index.js';
 import { sameContent, type ResourceContent } from '../model/content-equality.js';
 import { decodeRecord, encodeRecord, toResource, type ResourceRecord } from '../model/resource-codec.js';
 import type { StoredResource } from './read-cache.js';
@@ -113,30 +113,18 @@ function store(txn: Transaction, ctx: ResourceWriteContext, key: string, state: 
 }
 
 /**
- * Buffers the selector-index change of a resource going from `before` to `after` (either absent),
- * and the guards of the ranges its entries enter: the selector entry's pair, and each new label
- * of a selected type (see src/indices/selector-index.ts).
+ * Buffers the index changes of a resource going from `before` to `after` (either absent): in each
+ * index, the entries it loses are deleted, and the entries that are new or changed are put along
+ * with the guards of the ranges they enter (see src/indices/selector-index.ts).
  */
-function selectorIndexChanges(
-  txn: Transaction,
-  ref: ResourceRef,
-  before: CurrentState['record'] | undefined,
-  after: Pick<CurrentState['record'], 'data'> | undefined,
-  labelPuts: readonly string[],
-  json: JsonReader,
-): void {
-  const old = before === undefined ? undefined : selectsEntryOf(ref, before.data, json);
-  const now = after === undefined ? undefined : selectsEntryOf(ref, after.data, json);
-  if (old !== undefined && old[0] !== now?.[0]) txn.del(old[0]);
-  if (now !== undefined && (old === undefined || Buffer.compare(old[1], now[1]) !== 0)) {
-    txn.put(now[0], now[1]);
-    const [namespace, key, value] = decodeKey(now[0]).fields as [string, string, string];
-    txn.put(selectsGuardKey(namespace, key, value), guardValue());
-  }
-  if (!isSelected(ref)) return;
-  for (const entry of labelPuts) {
-    const [key, value] = decodeKey(entry).fields as [string, string];
-    txn.put(labelGuardKey(SELECTED_TYPE, refOfIndexKey(entry).namespace, key, value), guardValue());
+function indexChanges(txn: Transaction, ref: ResourceRef, before: IndexedResource | undefined, after: IndexedResource | undefined, json: JsonReader): void {
+  for (const index of INDICES) {
+    const { dels, puts } = entryChanges(index, before, after, json);
+    for (const key of dels) txn.del(key);
+    for (const [key, value] of puts) {
+      txn.put(key, value);
+      for (const guard of index.guardsOf(key, ref)) txn.put(guard, guardValue());
+    }
   }
 }
 
@@ -154,8 +142,7 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
     checkPreconditions(write, current.record);
     txn.del(key);
     ctx.written.delete(key);
-    for (const entry of indexEntries(ref, current.record.labels)) txn.del(entry);
-    selectorIndexChanges(txn, ref, current.record, undefined, [], json);
+    indexChanges(txn, ref, current.record, undefined, json);
     txn.count(typeCounterName(ref), -1);
     txn.changeAt(() => {
       const last = current.committed();
@@ -171,9 +158,7 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
     if (write.op === 'apply' && write.version !== undefined) {
       throw conflict(ref, `expected version ${write.version}, but it does not exist`);
     }
-    const entries = indexEntries(ref, content.labels);
-    for (const entry of entries) txn.put(entry, INDEX_VALUE);
-    selectorIndexChanges(txn, ref, undefined, content, entries.slice(1), json);
+    indexChanges(txn, ref, undefined, { ref, ...content }, json);
     txn.count(typeCounterName(ref), 1);
     const { now } = ctx;
     const record = { ref, uid: write.uid ?? crypto.randomUUID(), ...content, createdAtMs: now, updatedAtMs: now, version: 1 };
@@ -185,10 +170,7 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
   const stored = current.record;
   checkPreconditions(write, stored);
   if (write.op === 'apply' && sameContent(content, stored)) return () => current.committed().resource;
-  const labelChanges = labelIndexChanges(ref, stored.labels, content.labels);
-  for (const entry of labelChanges.dels) txn.del(entry);
-  for (const entry of labelChanges.puts) txn.put(entry, INDEX_VALUE);
-  selectorIndexChanges(txn, ref, stored, content, labelChanges.puts, json);
+  indexChanges(txn, ref, stored, { ref, ...content }, json);
   const record = { ref, uid: stored.uid, ...content, createdAtMs: stored.createdAtMs, updatedAtMs: ctx.now, version: stored.version + 1 };
   const outcome = store(txn, ctx, key, record, current);
   await ctx.derive(txn, stored, record, write.derivation ?? [], json);
