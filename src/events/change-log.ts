@@ -9,7 +9,7 @@
 import { resourcestore } from '../gen/schema.js';
 import type { PredicateRegistry } from '../relations/predicates.js';
 import { decodeRelationship } from '../relations/relation-codec.js';
-import type { Engine } from '../storage/engine.js';
+import { PreconditionFailed, type Engine } from '../storage/engine.js';
 import { StoreError } from '../storage/errors.js';
 import { LOG_SECTION, LOG_START_KEY } from '../storage/key-catalogue.js';
 import { decodeKey, encodeKey } from '../storage/key-codec.js';
@@ -186,6 +186,8 @@ export class ChangeLog implements ChangeHandler {
   }
 
   async #compact(): Promise<number> {
+    // Another process sharing the engine may have compacted: start where the log starts now.
+    if (this.#engine.shared) this.#first = Math.max(this.#first, await ChangeLog.readStart(this.#engine));
     const current = this.#engine.revision;
     let keepFrom = Math.max(this.#first, current - this.#retention.maxEvents + 1);
     const cutoff = Date.now() - this.#retention.maxAgeMs;
@@ -201,14 +203,21 @@ export class ChangeLog implements ChangeHandler {
       const to = Math.min(keepFrom, from + COMPACT_BATCH);
       const dels: string[] = [];
       for (let revision = from; revision < to; revision++) dels.push(logKey(revision));
-      await this.#engine.commit({
-        checks: [{ key: LOG_START_KEY, value: from === 1 ? undefined : encodeNumber(from) }],
-        puts: [[LOG_START_KEY, encodeNumber(to)]],
-        dels,
-        counters: [],
-        changes: 0,
-        onCommit: () => (this.#first = to),
-      });
+      try {
+        await this.#engine.commit({
+          checks: [{ key: LOG_START_KEY, value: from === 1 ? undefined : encodeNumber(from) }],
+          puts: [[LOG_START_KEY, encodeNumber(to)]],
+          dels,
+          counters: [],
+          changes: 0,
+          onCommit: () => (this.#first = to),
+        });
+      } catch (err) {
+        if (!(err instanceof PreconditionFailed)) throw err;
+        // Another process compacted meanwhile: go on from where it left the log.
+        this.#first = Math.max(this.#first, await ChangeLog.readStart(this.#engine));
+        continue;
+      }
       removed += to - from;
     }
     if (removed > 0) this.#observer.compacted(removed);
