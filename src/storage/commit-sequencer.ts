@@ -28,16 +28,16 @@ export class CommitSequencer {
   #ceiling: number | undefined;
   readonly #own: OwnCommit[] = [];
   #follower: CommitFollower | undefined;
-  /** Called before a follower call, so the engine can re-read what other processes changed (counters). */
-  readonly #beforeFollow: () => Promise<void>;
+  /** Awaited after each successful follower call, so the engine can re-read what other processes changed (counters); it must not reject. */
+  readonly #afterFollow: () => Promise<void>;
   #running: Promise<void> | undefined;
   #rerun = false;
   #failure: unknown;
 
-  constructor(delivered: number, beforeFollow: () => Promise<void>) {
+  constructor(delivered: number, afterFollow: () => Promise<void>) {
     this.#delivered = delivered;
     this.#known = delivered;
-    this.#beforeFollow = beforeFollow;
+    this.#afterFollow = afterFollow;
   }
 
   /** The last revision delivered. */
@@ -110,7 +110,6 @@ export class CommitSequencer {
       if (target <= this.#delivered) return;
       const upTo = Math.min(target, this.#delivered + FOLLOW_CHUNK);
       try {
-        await this.#beforeFollow();
         await this.#follower?.(this.#delivered, upTo);
         this.#failure = undefined;
       } catch (err) {
@@ -118,6 +117,7 @@ export class CommitSequencer {
         return;
       }
       this.#delivered = upTo;
+      await this.#afterFollow();
     }
   }
 }

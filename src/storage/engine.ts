@@ -111,9 +111,13 @@ export interface Engine {
   follow(follower: CommitFollower): void;
   /** Commits a write; rejects with PreconditionFailed when a check does not hold. */
   commit(write: EngineWrite): Promise<CommitResult>;
-  /** The current value of a counter (as of the last delivered commit). */
+  /**
+   * The current value of a counter, as of the last delivered commit (on a shared engine, possibly
+   * of a later one: other processes' counters are read from the database as their commits are
+   * delivered; `countersAt` is exact).
+   */
   counter(key: string): number;
-  /** Every counter, as of the last delivered commit. */
+  /** Every counter, as `counter` gives each. */
   counters(): ReadonlyMap<string, number>;
   /** Every counter, as of a snapshot. */
   countersAt(snapshot: EngineSnapshot): Promise<ReadonlyMap<string, number>>;

@@ -262,7 +262,7 @@ class LevelEngine implements Engine {
   }
 
   async revisionAt(snapshot: EngineSnapshot): Promise<number> {
-    return decodeNumber(this.#db.getSync(REVISION_KEY, inner(snapshot)), 'the store revision');
+    return decodeNumber(await this.get(REVISION_KEY, snapshot), 'the store revision');
   }
 
   counter(key: string): number {

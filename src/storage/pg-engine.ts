@@ -77,8 +77,10 @@ function counterKey(name: string): string {
 /** A read-only, repeatable-read transaction on a connection of its own: every read through it sees one instant. */
 class PostgresSnapshot implements EngineSnapshot {
   readonly client: Promise<pg.PoolClient>;
+  readonly #closed: () => void;
 
-  constructor(pool: pg.Pool) {
+  constructor(pool: pg.Pool, closed: () => void) {
+    this.#closed = closed;
     this.client = (async () => {
       const client = await pool.connect().catch((cause: unknown) => Promise.reject(postgresError(cause, 'opening a snapshot')));
       try {
@@ -94,6 +96,7 @@ class PostgresSnapshot implements EngineSnapshot {
   }
 
   async close(): Promise<void> {
+    this.#closed();
     let client: pg.PoolClient;
     try {
       client = await this.client;
@@ -103,8 +106,18 @@ class PostgresSnapshot implements EngineSnapshot {
     try {
       await client.query('COMMIT');
       client.release();
-    } catch (cause) {
+    } catch {
       client.release(true);
+    }
+  }
+
+  /** The engine is closing: the connection is dropped, whoever still holds the snapshot. */
+  async abandon(): Promise<void> {
+    this.#closed();
+    try {
+      (await this.client).release(true);
+    } catch {
+      // It never had a connection.
     }
   }
 }
@@ -156,6 +169,8 @@ class PostgresEngine implements Engine {
   #draining: Promise<void> | undefined;
   #closed = false;
   #listener: pg.Client | undefined;
+  /** Snapshots not yet closed: each holds a connection, which closing the engine takes back. */
+  readonly #snapshots = new Set<PostgresSnapshot>();
   #listenRetry: NodeJS.Timeout | undefined;
   #poller: NodeJS.Timeout | undefined;
 
@@ -259,7 +274,9 @@ class PostgresEngine implements Engine {
 
   snapshot(): EngineSnapshot {
     this.#assertOpen();
-    return new PostgresSnapshot(this.#pool);
+    const snapshot = new PostgresSnapshot(this.#pool, () => this.#snapshots.delete(snapshot));
+    this.#snapshots.add(snapshot);
+    return snapshot;
   }
 
   async revisionAt(snapshot: EngineSnapshot): Promise<number> {
@@ -289,9 +306,18 @@ class PostgresEngine implements Engine {
     return counters;
   }
 
-  /** Other processes moved counters: take the database's values. */
+  /**
+   * Other processes' commits were delivered: take the database's counter values (which may
+   * already include commits not yet delivered). A read that fails leaves the old values until
+   * the next delivery.
+   */
   async #refreshCounters(): Promise<void> {
-    const counters = await this.#readCounters();
+    let counters: Map<string, number>;
+    try {
+      counters = await this.#readCounters();
+    } catch {
+      return;
+    }
     this.#counters.clear();
     for (const [name, value] of counters) this.#counters.set(name, value);
   }
@@ -386,11 +412,11 @@ class PostgresEngine implements Engine {
         throw postgresError(cause, 'committing (the write may have landed: its events will tell)');
       }
       this.#commits++;
-      for (const [name, value] of counters) {
-        if (value === 0) this.#counters.delete(name);
-        else this.#counters.set(name, value);
-      }
       this.#sequencer.own(before, revision, () => {
+        for (const [name, value] of counters) {
+          if (value === 0) this.#counters.delete(name);
+          else this.#counters.set(name, value);
+        }
         for (const { pending, result } of accepted) pending.write.onCommit?.(result);
       });
       return accepted;
@@ -488,6 +514,7 @@ class PostgresEngine implements Engine {
       listener.on('error', () => undefined);
       await listener.end().catch(() => undefined);
     }
+    await Promise.all([...this.#snapshots].map((snapshot) => snapshot.abandon()));
     await this.#pool.end().catch(() => undefined);
   }
 }
