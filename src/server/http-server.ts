@@ -141,9 +141,11 @@ export function buildServer(options: ServerOptions): StoreServer {
     });
   }
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) =>
-    ready ? { status: 'ready', revision: store.revision } : reply.status(503).send({ code: 'CLOSED', message: 'shutting down' }),
-  );
+  app.get('/readyz', async (_request, reply) => {
+    if (!ready) return reply.status(503).send({ code: 'CLOSED', message: 'shutting down' });
+    await store.ping(); // a store on PostgreSQL is not ready while its database cannot be reached (503 UNAVAILABLE)
+    return { status: 'ready', revision: store.revision };
+  });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
   registerMaintenanceRoutes(app, store);
   registerResourceRoutes(app, store, {

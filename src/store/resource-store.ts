@@ -33,6 +33,7 @@ import { readerAt, type EngineReader } from '../storage/engine-reader.js';
 import { storeStats, type StoreStats } from '../integrity/stats.js';
 import { verifyIntegrity, type VerifyReport } from '../integrity/verify.js';
 import { StoreError, invalidArgument, isStoreError } from '../storage/errors.js';
+import { REVISION_KEY } from '../storage/key-catalogue.js';
 import { readPage } from '../indices/paged-scan.js';
 import { ReadCache, type CacheOptions, type StoredResource } from './read-cache.js';
 import { decodeRecord, holdsBytes, toResource } from '../model/resource-codec.js';
@@ -152,6 +153,15 @@ export class ResourceStore {
   /** The store's latest committed revision. */
   get revision(): number {
     return this.#engine.revision;
+  }
+
+  /**
+   * Resolves once the store's data answers a read (one key): what a readiness probe asks. CLOSED
+   * once closed; on PostgreSQL, UNAVAILABLE while the database cannot be reached.
+   */
+  async ping(): Promise<void> {
+    if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
+    await this.#engine.get(REVISION_KEY);
   }
 
   /** Adds a resource; ALREADY_EXISTS if its ref is taken. Returns it as stored (version 1, uid set). */
