@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { ChangeLog, DEFAULT_RETENTION, type RetentionOptions } from '../events/change-log.js';
 import { checkNoUnfinishedWork } from '../storage/work-marker.js';
-import type { Engine } from '../storage/engine.js';
+import { PreconditionFailed, type Engine } from '../storage/engine.js';
 import { invalidArgument } from '../storage/errors.js';
 import { TOKEN_SECRET_KEY } from '../storage/key-catalogue.js';
 import { openLevelEngine } from '../storage/level-engine.js';
@@ -112,13 +112,22 @@ function postgresOptionsOf(url: string): PostgresEngineOptions {
   return postgresLocation(url);
 }
 
+/** The secret that signs continue tokens: made by the first process to open the store; every other one reads it (processes opening a new shared store at once agree on the first one written). */
+async function tokenSecret(engine: Engine): Promise<Uint8Array> {
+  const stored = await engine.get(TOKEN_SECRET_KEY);
+  if (stored !== undefined) return stored;
+  const secret = randomBytes(32);
+  try {
+    await engine.commit({ checks: [{ key: TOKEN_SECRET_KEY, value: undefined }], puts: [[TOKEN_SECRET_KEY, secret]], dels: [], counters: [], changes: 0 });
+    return secret;
+  } catch (err) {
+    if (!(err instanceof PreconditionFailed)) throw err;
+    return (await engine.get(TOKEN_SECRET_KEY))!;
+  }
+}
+
 /** @internal Opens a store on an engine already open (tests use it to look at the raw key space). */
 export async function openStoreOn(engine: Engine, setup: Omit<StoreSetup, 'secret' | 'logStart'>): Promise<ResourceStore> {
   await checkNoUnfinishedWork(engine);
-  let secret = await engine.get(TOKEN_SECRET_KEY);
-  if (secret === undefined) {
-    secret = randomBytes(32);
-    await engine.commit({ checks: [{ key: TOKEN_SECRET_KEY, value: undefined }], puts: [[TOKEN_SECRET_KEY, secret]], dels: [], counters: [], changes: 0 });
-  }
-  return new ResourceStore(engine, { ...setup, secret, logStart: await ChangeLog.readStart(engine) });
+  return new ResourceStore(engine, { ...setup, secret: await tokenSecret(engine), logStart: await ChangeLog.readStart(engine) });
 }
