@@ -28,16 +28,19 @@ export class CommitSequencer {
   #ceiling: number | undefined;
   readonly #own: OwnCommit[] = [];
   #follower: CommitFollower | undefined;
-  /** Awaited after each successful follower call, so the engine can re-read what other processes changed (counters); it must not reject. */
-  readonly #afterFollow: () => Promise<void>;
+  /**
+   * Awaited before each follower call, so that what other processes changed (counters) is current
+   * no later than their events; resolves to what undoes it if the follower fails. Never rejects.
+   */
+  readonly #beforeFollow: () => Promise<() => void>;
   #running: Promise<void> | undefined;
   #rerun = false;
   #failure: unknown;
 
-  constructor(delivered: number, afterFollow: () => Promise<void>) {
+  constructor(delivered: number, beforeFollow: () => Promise<() => void>) {
     this.#delivered = delivered;
     this.#known = delivered;
-    this.#afterFollow = afterFollow;
+    this.#beforeFollow = beforeFollow;
   }
 
   /** The last revision delivered. */
@@ -109,15 +112,16 @@ export class CommitSequencer {
       if (own !== undefined) target = Math.min(target, own.after);
       if (target <= this.#delivered) return;
       const upTo = Math.min(target, this.#delivered + FOLLOW_CHUNK);
+      const undo = await this.#beforeFollow();
       try {
         await this.#follower?.(this.#delivered, upTo);
         this.#failure = undefined;
       } catch (err) {
+        undo();
         this.#failure = err;
         return;
       }
       this.#delivered = upTo;
-      await this.#afterFollow();
     }
   }
 }

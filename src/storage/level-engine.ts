@@ -19,9 +19,9 @@ import { MemoryLevel } from 'memory-level';
 import { StoreError } from './errors.js';
 import { COUNTER_SECTION, REVISION_KEY } from './key-catalogue.js';
 import { decodeKey, encodeKey, prefixRange } from './key-codec.js';
-import { decodeNumber, encodeNumber } from './number-codec.js';
+import { decodeNumber } from './number-codec.js';
+import { formGroup } from './commit-group.js';
 import {
-  PreconditionFailed,
   type CommitResult,
   type Engine,
   type EngineSnapshot,
@@ -49,13 +49,9 @@ interface Pending {
   readonly reject: (err: unknown) => void;
 }
 
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
-}
-
-function counterKey(name: string): string {
-  return encodeKey(COUNTER_SECTION, name);
+/** Bytes a key and its value take in memory (0 when absent). */
+function storedBytes(key: string, value: Uint8Array | undefined): number {
+  return value === undefined ? 0 : key.length + value.byteLength;
 }
 
 class LevelSnapshot implements EngineSnapshot {
@@ -315,88 +311,44 @@ class LevelEngine implements Engine {
   }
 
   async #commitGroup(group: Pending[]): Promise<void> {
-    const overlay = new Map<string, Uint8Array | undefined>();
-    const counters = new Map<string, number>();
-    const current = (key: string): Uint8Array | undefined =>
-      overlay.has(key) ? overlay.get(key) : this.#db.getSync(key);
+    const formed = formGroup(group, {
+      revision: this.#revision,
+      read: (key) => this.#db.getSync(key),
+      counter: (name) => this.counter(name),
+      mustCheck: (check) => !this.#unchangedSince(check.key, check.readAt),
+    });
+    const { accepted, writes, counters, revision } = formed;
+    if (accepted.length === 0) return;
     // A chained batch: half again as fast as an array of operation objects in abstract-level.
     const batch = this.#db.batch();
-    const accepted: Array<{ pending: Pending; result: CommitResult }> = [];
-    let revision = this.#revision;
     let bytesDelta = 0;
-    const trackBytes = this.#path === undefined;
-
-    try {
-      for (const pending of group) {
-        const { write } = pending;
-        const failed = write.checks.findIndex((check) =>
-          overlay.has(check.key) || !this.#unchangedSince(check.key, check.readAt) ? !sameBytes(current(check.key), check.value) : false,
-        );
-        if (failed >= 0) {
-          pending.reject(new PreconditionFailed(failed));
-          continue;
-        }
-        const first = revision + 1;
-        revision += write.changes;
-        const put = (key: string, value: Uint8Array): void => {
-          if (trackBytes) {
-            const old = current(key);
-            bytesDelta += value.byteLength + (old === undefined ? key.length : -old.byteLength);
-          }
-          batch.put(key, value);
-          overlay.set(key, value);
-        };
-        for (const [key, value] of write.puts) put(key, value);
-        if (write.atRevision) for (const [key, value] of write.atRevision(first)) put(key, value);
-        for (const key of write.dels) {
-          const old = current(key);
-          if (trackBytes && old !== undefined) bytesDelta -= old.byteLength + key.length;
-          batch.del(key);
-          overlay.set(key, undefined);
-        }
-        for (const [name, delta] of write.counters) {
-          counters.set(name, (counters.get(name) ?? this.counter(name)) + delta);
-        }
-        accepted.push({
-          pending,
-          result: { firstRevision: write.changes > 0 ? first : revision, lastRevision: revision },
-        });
-      }
-    } catch (err) {
-      await batch.close().catch(() => undefined);
-      throw err;
+    for (const [key, value] of writes) {
+      if (this.#path === undefined) bytesDelta += storedBytes(key, value) - storedBytes(key, this.#db.getSync(key));
+      if (value === undefined) batch.del(key);
+      else batch.put(key, value);
     }
-    if (accepted.length === 0) {
-      await batch.close();
-      return;
-    }
-    for (const [name, value] of counters) {
-      if (value === 0) batch.del(counterKey(name));
-      else batch.put(counterKey(name), encodeNumber(value));
-    }
-    if (revision !== this.#revision) batch.put(REVISION_KEY, encodeNumber(revision));
 
     try {
       await batch.write({ sync: this.#sync } as object); // classic-level reads `sync`
     } catch (cause) {
       const err = new StoreError('INTERNAL', `write failed: ${(cause as Error).message}`, { cause });
-      for (const { pending } of accepted) pending.reject(err);
+      for (const { member } of accepted) member.reject(err);
       return;
     }
     this.#revision = revision;
     this.#commits++;
-    this.#recentWrites.push(new Set(overlay.keys())); // the overlay holds exactly the keys the group wrote
+    this.#recentWrites.push(new Set(writes.keys()));
     if (this.#recentWrites.length > RECENT_BATCHES) this.#recentWrites.shift();
     this.#memoryBytes += bytesDelta;
     for (const [name, value] of counters) {
       if (value === 0) this.#counters.delete(name);
       else this.#counters.set(name, value);
     }
-    for (const { pending, result } of accepted) {
+    for (const { member, result } of accepted) {
       try {
-        pending.write.onCommit?.(result);
+        member.write.onCommit?.(result);
       } finally {
-        pending.resolve(result);
+        member.resolve(result);
       }
     }
   }

@@ -25,7 +25,6 @@
 import pg from 'pg';
 import { CommitSequencer } from './commit-sequencer.js';
 import {
-  PreconditionFailed,
   type CommitFollower,
   type CommitResult,
   type Engine,
@@ -36,8 +35,9 @@ import {
 import { StoreError } from './errors.js';
 import { COUNTER_SECTION, REVISION_KEY } from './key-catalogue.js';
 import { decodeKey, encodeKey, prefixRange } from './key-codec.js';
-import { decodeNumber, encodeNumber } from './number-codec.js';
-import { postgresError } from './pg-errors.js';
+import { decodeNumber } from './number-codec.js';
+import { isUnavailable, postgresError } from './pg-errors.js';
+import { counterKey, formGroup, storedCounter } from './commit-group.js';
 import { migrate, schemaNames, type SchemaNames } from './pg-schema.js';
 
 const MAX_GROUP = 1024;
@@ -65,49 +65,64 @@ type Row = [Buffer, Buffer];
 const toBytes = (key: string): Buffer => Buffer.from(key, 'utf8');
 const fromBytes = (key: Buffer): string => key.toString('utf8');
 
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
-}
-
-function counterKey(name: string): string {
-  return encodeKey(COUNTER_SECTION, name);
+/**
+ * A connection of the pool for work of our own, until `release`. A checked-out client has no
+ * listener for the connection dying (the pool's is removed while it is out), and node-postgres
+ * would then throw from an event: one that ignores it is attached (the query in flight rejects
+ * anyway) and taken off on release, when the client goes back to the pool or is destroyed.
+ */
+async function checkout(pool: pg.Pool): Promise<{ client: pg.PoolClient; release: (destroy: boolean) => void }> {
+  const client = await pool.connect();
+  const ignore = (): void => undefined;
+  client.on('error', ignore);
+  return {
+    client,
+    release: (destroy) => {
+      client.off('error', ignore);
+      client.release(destroy);
+    },
+  };
 }
 
 /** A read-only, repeatable-read transaction on a connection of its own: every read through it sees one instant. */
 class PostgresSnapshot implements EngineSnapshot {
-  readonly client: Promise<pg.PoolClient>;
+  readonly #connection: Promise<{ client: pg.PoolClient; release: (destroy: boolean) => void }>;
   readonly #closed: () => void;
 
   constructor(pool: pg.Pool, closed: () => void) {
     this.#closed = closed;
-    this.client = (async () => {
-      const client = await pool.connect().catch((cause: unknown) => Promise.reject(postgresError(cause, 'opening a snapshot')));
+    this.#connection = (async () => {
+      const connection = await checkout(pool).catch((cause: unknown) => Promise.reject(postgresError(cause, 'opening a snapshot')));
       try {
         // The snapshot is taken by the first statement after BEGIN.
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1');
+        await connection.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1');
       } catch (cause) {
-        client.release(true);
+        connection.release(true);
         throw postgresError(cause, 'opening a snapshot');
       }
-      return client;
+      return connection;
     })();
-    this.client.catch(() => undefined); // reported to the first read through it
+    this.#connection.catch(() => undefined); // reported to the first read through it
+  }
+
+  /** The connection whose transaction is the snapshot. */
+  get client(): Promise<pg.PoolClient> {
+    return this.#connection.then((connection) => connection.client);
   }
 
   async close(): Promise<void> {
     this.#closed();
-    let client: pg.PoolClient;
+    let connection: { client: pg.PoolClient; release: (destroy: boolean) => void };
     try {
-      client = await this.client;
+      connection = await this.#connection;
     } catch {
       return;
     }
     try {
-      await client.query('COMMIT');
-      client.release();
+      await connection.client.query('COMMIT');
+      connection.release(false);
     } catch {
-      client.release(true);
+      connection.release(true);
     }
   }
 
@@ -115,7 +130,7 @@ class PostgresSnapshot implements EngineSnapshot {
   async abandon(): Promise<void> {
     this.#closed();
     try {
-      (await this.client).release(true);
+      (await this.#connection).release(true);
     } catch {
       // It never had a connection.
     }
@@ -131,10 +146,17 @@ interface Pending {
 /** Opens (creating or migrating when needed) the store in `options.schema` of the database. */
 export async function openPostgresEngine(options: PostgresEngineOptions): Promise<Engine> {
   const names = schemaNames(options.schema ?? 'public');
+  const queryTimeoutMs = options.queryTimeoutMs ?? 30_000;
   const config = {
     connectionString: options.connectionString,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
-    query_timeout: options.queryTimeoutMs ?? 30_000,
+    query_timeout: queryTimeoutMs,
+    // The same bounds on the server's side, so that a process whose network hangs mid-commit
+    // cannot hold the commit lock (and so every other process's writes) for longer than this,
+    // and a statement given up on by its client does not go on waiting there.
+    statement_timeout: queryTimeoutMs,
+    lock_timeout: queryTimeoutMs,
+    idle_in_transaction_session_timeout: queryTimeoutMs,
     keepAlive: true,
     application_name: 'resource-store',
   };
@@ -142,11 +164,11 @@ export async function openPostgresEngine(options: PostgresEngineOptions): Promis
   // An idle connection the server ends must not end the process: the pool drops it and connects again when needed.
   pool.on('error', () => undefined);
   try {
-    const client = await pool.connect();
+    const { client, release } = await checkout(pool);
     try {
       await migrate(client, names);
     } finally {
-      client.release();
+      release(false);
     }
     const engine = new PostgresEngine(pool, names, config, options.pollIntervalMs ?? 1_000);
     await engine.load();
@@ -185,7 +207,7 @@ class PostgresEngine implements Engine {
   async load(): Promise<void> {
     const [revision] = await this.getMany([REVISION_KEY]);
     this.#sequencer = new CommitSequencer(decodeNumber(revision, 'the store revision'), () => this.#refreshCounters());
-    await this.#refreshCounters();
+    for (const [name, value] of await this.#readCounters()) this.#counters.set(name, value);
     this.#poller = setInterval(() => void this.#poll(), this.#pollIntervalMs);
     this.#poller.unref();
     void this.#listen();
@@ -307,19 +329,24 @@ class PostgresEngine implements Engine {
   }
 
   /**
-   * Other processes' commits were delivered: take the database's counter values (which may
-   * already include commits not yet delivered). A read that fails leaves the old values until
-   * the next delivery.
+   * Other processes' commits are about to be delivered: take the database's counter values (which
+   * may already include commits not yet delivered); resolves to what puts the old values back if
+   * the delivery fails. A read that fails keeps the old values.
    */
-  async #refreshCounters(): Promise<void> {
+  async #refreshCounters(): Promise<() => void> {
     let counters: Map<string, number>;
     try {
       counters = await this.#readCounters();
     } catch {
-      return;
+      return () => undefined;
     }
-    this.#counters.clear();
-    for (const [name, value] of counters) this.#counters.set(name, value);
+    const previous = new Map(this.#counters);
+    const replace = (values: ReadonlyMap<string, number>): void => {
+      this.#counters.clear();
+      for (const [name, value] of values) this.#counters.set(name, value);
+    };
+    replace(counters);
+    return () => replace(previous);
   }
 
   commit(write: EngineWrite): Promise<CommitResult> {
@@ -351,11 +378,11 @@ class PostgresEngine implements Engine {
     const accepted = await this.#writeGroup(group);
     if (accepted.length === 0) return;
     await this.#sequencer.advance();
-    for (const { pending, result } of accepted) pending.resolve(result);
+    for (const { member, result } of accepted) member.resolve(result);
   }
 
-  async #writeGroup(group: Pending[]): Promise<Array<{ pending: Pending; result: CommitResult }>> {
-    const client = await this.#pool.connect();
+  async #writeGroup(group: Pending[]): Promise<Array<{ member: Pending; result: CommitResult }>> {
+    const { client, release } = await checkout(this.#pool);
     let broken = false;
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.#names.commitLock})`);
@@ -370,38 +397,17 @@ class PostgresEngine implements Engine {
         rowMode: 'array',
       });
       const stored = new Map<string, Uint8Array>(rows.map(([key, value]) => [fromBytes(key), value]));
-      const overlay = new Map<string, Uint8Array | undefined>();
-      const current = (key: string): Uint8Array | undefined => (overlay.has(key) ? overlay.get(key) : stored.get(key));
       const before = decodeNumber(stored.get(REVISION_KEY), 'the store revision');
-      let revision = before;
-      const counters = new Map<string, number>();
-      const accepted: Array<{ pending: Pending; result: CommitResult }> = [];
-
-      for (const pending of group) {
-        const { write } = pending;
-        const failed = write.checks.findIndex((check) => !sameBytes(current(check.key), check.value));
-        if (failed >= 0) {
-          pending.reject(new PreconditionFailed(failed));
-          continue;
-        }
-        const first = revision + 1;
-        revision += write.changes;
-        for (const [key, value] of write.puts) overlay.set(key, value);
-        if (write.atRevision) for (const [key, value] of write.atRevision(first)) overlay.set(key, value);
-        for (const key of write.dels) overlay.set(key, undefined);
-        for (const [name, delta] of write.counters) {
-          const value = (counters.get(name) ?? decodeNumber(current(counterKey(name)), `counter ${name}`)) + delta;
-          counters.set(name, value);
-          overlay.set(counterKey(name), value === 0 ? undefined : encodeNumber(value));
-        }
-        accepted.push({ pending, result: { firstRevision: write.changes > 0 ? first : revision, lastRevision: revision } });
-      }
+      const { accepted, writes, counters, revision } = formGroup(group, {
+        revision: before,
+        read: (key) => stored.get(key),
+        counter: (name) => storedCounter(stored.get(counterKey(name)), name),
+      });
       if (accepted.length === 0) {
         await client.query('ROLLBACK');
         return accepted;
       }
-      if (revision !== before) overlay.set(REVISION_KEY, encodeNumber(revision));
-      await this.#writeOverlay(client, overlay);
+      await this.#writeAll(client, writes);
       if (revision !== before) await client.query('SELECT pg_notify($1, $2)', [this.#names.channel, String(revision)]);
       this.#sequencer.holdAbove(before);
       try {
@@ -417,23 +423,25 @@ class PostgresEngine implements Engine {
           if (value === 0) this.#counters.delete(name);
           else this.#counters.set(name, value);
         }
-        for (const { pending, result } of accepted) pending.write.onCommit?.(result);
+        for (const { member, result } of accepted) member.write.onCommit?.(result);
       });
       return accepted;
     } catch (cause) {
+      // A connection that failed or timed out is dropped, not asked to roll back (it would wait a second timeout).
+      if (isUnavailable(cause)) broken = true;
       if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
       throw cause;
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 
   /** Writes a group's final values: one upsert of every key it puts, one delete of every key it deletes. */
-  async #writeOverlay(client: pg.PoolClient, overlay: ReadonlyMap<string, Uint8Array | undefined>): Promise<void> {
+  async #writeAll(client: pg.PoolClient, writes: ReadonlyMap<string, Uint8Array | undefined>): Promise<void> {
     const putKeys: Buffer[] = [];
     const putValues: Buffer[] = [];
     const delKeys: Buffer[] = [];
-    for (const [key, value] of overlay) {
+    for (const [key, value] of writes) {
       if (value === undefined) delKeys.push(toBytes(key));
       else {
         putKeys.push(toBytes(key));

@@ -5,8 +5,12 @@
  */
 import { StoreError } from './errors.js';
 
-/** SQLSTATE classes and codes that mean "not reachable now": connection exceptions, shutdowns, too many connections. */
-const UNAVAILABLE_STATE = /^(08...|57P0[1-3]|53300)$/;
+/**
+ * SQLSTATE classes and codes that mean "not now": connection exceptions, shutdowns, too many
+ * connections, and the server's own timeouts (a statement cancelled, a lock not had in time, a
+ * session idle in its transaction too long).
+ */
+const UNAVAILABLE_STATE = /^(08...|57P0[1-3]|53300|57014|55P03|25P03)$/;
 /** Node's socket errors for a server that is not there. */
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 /** What node-postgres says when a connection ends, cannot be made in time, or a query gets no answer. */

@@ -1,0 +1,85 @@
+/**
+ * Forming a group commit, the same for every engine: the writes queued while the last group was
+ * written are decided in arrival order, each against the store as it will be (what is committed
+ * plus the earlier writes of the group), so each keeps its own outcome. A write whose
+ * precondition fails is rejected alone; the others take their revisions, in order, and their
+ * puts, deletes and counter moves. The engine then writes the group's final values (the counters
+ * and the revision among them) in one batch or one transaction.
+ */
+import { PreconditionFailed, type CommitResult, type EngineWrite, type Precondition } from './engine.js';
+import { COUNTER_SECTION, REVISION_KEY } from './key-catalogue.js';
+import { encodeKey } from './key-codec.js';
+import { decodeNumber, encodeNumber } from './number-codec.js';
+
+/** A queued write and how to refuse it. */
+export interface GroupMember {
+  readonly write: EngineWrite;
+  reject(err: unknown): void;
+}
+
+/** The committed state a group is formed against. */
+export interface GroupBase {
+  /** The store revision before the group. */
+  readonly revision: number;
+  /** A key's committed value. */
+  read(key: string): Uint8Array | undefined;
+  /** A counter's committed value. */
+  counter(name: string): number;
+  /** False when the engine knows the value a check read is still the committed one (default: check every one). */
+  mustCheck?(check: Precondition): boolean;
+}
+
+/** What a group does. */
+export interface FormedGroup<M> {
+  readonly accepted: Array<{ readonly member: M; readonly result: CommitResult }>;
+  /** Every key the group writes, at its final value (undefined: deleted); the counters and the revision included. */
+  readonly writes: Map<string, Uint8Array | undefined>;
+  /** The counters the group moved, at their new values (0: gone). */
+  readonly counters: Map<string, number>;
+  /** The store revision after the group. */
+  readonly revision: number;
+}
+
+/** The key of a named counter. */
+export function counterKey(name: string): string {
+  return encodeKey(COUNTER_SECTION, name);
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
+}
+
+/** Decides each member of `group` (rejecting those whose checks fail) and what the group writes. */
+export function formGroup<M extends GroupMember>(group: readonly M[], base: GroupBase): FormedGroup<M> {
+  const writes = new Map<string, Uint8Array | undefined>();
+  const counters = new Map<string, number>();
+  const current = (key: string): Uint8Array | undefined => (writes.has(key) ? writes.get(key) : base.read(key));
+  const accepted: Array<{ member: M; result: CommitResult }> = [];
+  let revision = base.revision;
+  for (const member of group) {
+    const { write } = member;
+    const failed = write.checks.findIndex(
+      (check) => (writes.has(check.key) || (base.mustCheck?.(check) ?? true)) && !sameBytes(current(check.key), check.value),
+    );
+    if (failed >= 0) {
+      member.reject(new PreconditionFailed(failed));
+      continue;
+    }
+    const first = revision + 1;
+    revision += write.changes;
+    for (const [key, value] of write.puts) writes.set(key, value);
+    if (write.atRevision) for (const [key, value] of write.atRevision(first)) writes.set(key, value);
+    for (const key of write.dels) writes.set(key, undefined);
+    for (const [name, delta] of write.counters) counters.set(name, (counters.get(name) ?? base.counter(name)) + delta);
+    accepted.push({ member, result: { firstRevision: write.changes > 0 ? first : revision, lastRevision: revision } });
+  }
+  for (const [name, value] of counters) writes.set(counterKey(name), value === 0 ? undefined : encodeNumber(value));
+  if (revision !== base.revision) writes.set(REVISION_KEY, encodeNumber(revision));
+  return { accepted, writes, counters, revision };
+}
+
+/** A counter's value as stored (0 when absent). */
+export function storedCounter(bytes: Uint8Array | undefined, name: string): number {
+  return decodeNumber(bytes, `counter ${name}`);
+}
