@@ -79,6 +79,21 @@ export function planLockKeys(plan: DerivationPlan): string[] {
 }
 
 /**
+ * Keys a write of `ref` (with `labels`) and this plan is sure to read, for an engine on which
+ * each read is a round trip (the write reads them together first): each planned edge's record
+ * and both ends' relationship counts, and for a Pod, the guards of the selector entries its
+ * labels may match.
+ */
+export function planReadKeys(rules: RuleSet, ref: ResourceRef, labels: Readonly<Record<string, string>>, plan: DerivationPlan): string[] {
+  const keys = [endCountKey(ref)];
+  for (const { rule, edges } of plan) {
+    for (const edge of edges) keys.push(tripleKeys({ subject: edge.subject, type: rule.predicate, object: edge.object })[0], endCountKey(edge.subject), endCountKey(edge.object));
+  }
+  if (rules.selects && isSelected(ref)) for (const [key, value] of Object.entries(labels)) keys.push(selectsGuardKey(ref.namespace, key, value));
+  return keys;
+}
+
+/**
  * Makes the derived relationships of a resource written from `before` (absent for an add) to
  * `after` true: those of `plan` (made from `after`'s content), and ServiceSelects.
  */

@@ -14,7 +14,7 @@ import type { Resource } from '../model/types.js';
 import { isRecord, normalizeCount, normalizeRef } from '../model/validate.js';
 import type { PredicateRegistry } from './predicates.js';
 import { decodeRelationship } from './relation-codec.js';
-import type { Triple } from './relation-keys.js';
+import { endCountKey, tripleKeys, type Triple } from './relation-keys.js';
 import { planRelationshipQuery } from './relation-query.js';
 import { addRelationship, deleteRelationship, type PreparedRelationship } from './relation-writes.js';
 import { traverse } from './traverse.js';
@@ -72,6 +72,11 @@ export class RelationshipApi {
     return [resourceKey(rel.subject), resourceKey(rel.object)];
   }
 
+  /** The keys a write of `triple` is sure to read: its record and its ends' counts (read together first on a shared engine). */
+  readKeys(triple: Triple): string[] {
+    return [tripleKeys(triple)[0], endCountKey(triple.subject), endCountKey(triple.object)];
+  }
+
   #checkCount(count: number): void {
     if (count === 0) throw invalidArgument('relationships', 'name at least one relationship');
     if (count > MAX_RELATIONSHIPS_PER_CALL) throw invalidArgument('relationships', `name at most ${MAX_RELATIONSHIPS_PER_CALL}`);
@@ -81,7 +86,8 @@ export class RelationshipApi {
     this.#checkCount(inputs.length);
     const rels = inputs.map((input, i) => this.prepare(input, `relationships[${i}]`));
     const { runner, predicates } = this.#deps;
-    return runner.run(rels.flatMap((rel) => this.lockKeys(rel)), async (txn, now) => {
+    const reads = rels.flatMap((rel) => this.readKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object }));
+    return runner.run(rels.flatMap((rel) => this.lockKeys(rel)), reads, async (txn, now) => {
       const added: Relationship[] = [];
       for (const rel of rels) added.push(await addRelationship(txn, rel, predicates, now));
       return added;
@@ -92,7 +98,7 @@ export class RelationshipApi {
     this.#checkCount(inputs.length);
     const triples = inputs.map((input, i) => this.prepareTriple(input, `relationships[${i}]`));
     const { runner, predicates } = this.#deps;
-    return runner.run(triples.flatMap((triple) => this.lockKeys(triple)), async (txn) => {
+    return runner.run(triples.flatMap((triple) => this.lockKeys(triple)), triples.flatMap((triple) => this.readKeys(triple)), async (txn) => {
       const deleted: Array<Relationship | undefined> = [];
       for (const triple of triples) deleted.push(await deleteRelationship(txn, triple, predicates, ignoreMissing));
       return deleted;

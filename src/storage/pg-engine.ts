@@ -86,23 +86,31 @@ async function checkout(pool: pg.Pool): Promise<{ client: pg.PoolClient; release
 
 /** A read-only, repeatable-read transaction on a connection of its own: every read through it sees one instant. */
 class PostgresSnapshot implements EngineSnapshot {
-  readonly #connection: Promise<{ client: pg.PoolClient; release: (destroy: boolean) => void }>;
+  readonly #connection: Promise<{ client: pg.PoolClient; release: (destroy: boolean) => void; revision: number }>;
   readonly #closed: () => void;
 
-  constructor(pool: pg.Pool, closed: () => void) {
+  constructor(pool: pg.Pool, names: SchemaNames, closed: () => void) {
     this.#closed = closed;
     this.#connection = (async () => {
       const connection = await checkout(pool).catch((cause: unknown) => Promise.reject(postgresError(cause, 'opening a snapshot')));
       try {
-        // The snapshot is taken by the first statement after BEGIN.
-        await connection.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1');
+        // The snapshot is taken by the first statement after BEGIN, which reads the revision it sees.
+        const results = (await connection.client.query({
+          text: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT value FROM ${names.kv} WHERE key = '\\x${Buffer.from(REVISION_KEY).toString('hex')}'::bytea`,
+          rowMode: 'array',
+        })) as unknown as pg.QueryArrayResult<[Buffer]>[];
+        return { ...connection, revision: decodeNumber(results[1]?.rows[0]?.[0], 'the store revision') };
       } catch (cause) {
         connection.release(true);
         throw postgresError(cause, 'opening a snapshot');
       }
-      return connection;
     })();
     this.#connection.catch(() => undefined); // reported to the first read through it
+  }
+
+  /** The revision the snapshot sees. */
+  get revision(): Promise<number> {
+    return this.#connection.then((connection) => connection.revision);
   }
 
   /** The connection whose transaction is the snapshot. */
@@ -118,12 +126,11 @@ class PostgresSnapshot implements EngineSnapshot {
     } catch {
       return;
     }
-    try {
-      await connection.client.query('COMMIT');
-      connection.release(false);
-    } catch {
-      connection.release(true);
-    }
+    // The caller need not wait for the end of a read-only transaction: the connection goes back to the pool once it has ended.
+    connection.client.query('COMMIT').then(
+      () => connection.release(false),
+      () => connection.release(true),
+    );
   }
 
   /** The engine is closing: the connection is dropped, whoever still holds the snapshot. */
@@ -296,13 +303,14 @@ class PostgresEngine implements Engine {
 
   snapshot(): EngineSnapshot {
     this.#assertOpen();
-    const snapshot = new PostgresSnapshot(this.#pool, () => this.#snapshots.delete(snapshot));
+    const snapshot = new PostgresSnapshot(this.#pool, this.#names, () => this.#snapshots.delete(snapshot));
     this.#snapshots.add(snapshot);
     return snapshot;
   }
 
   async revisionAt(snapshot: EngineSnapshot): Promise<number> {
-    return decodeNumber(await this.get(REVISION_KEY, snapshot), 'the store revision');
+    this.#assertOpen();
+    return (snapshot as PostgresSnapshot).revision;
   }
 
   counter(key: string): number {

@@ -22,11 +22,12 @@ import { parseLabelSelector } from '../indices/label-selector.js';
 import { matchesQuery, planQuery, type NormalizedQuery } from '../indices/query-planner.js';
 import { PredicateRegistry, SERVICE_SELECTS, type PredicateType } from '../relations/predicates.js';
 import { BUILTIN_RULES } from '../relations/builtin-rules.js';
-import { deriveRelationships, keepOnDelete, planDerivation, planLockKeys } from '../relations/derivation.js';
+import { deriveRelationships, keepOnDelete, planDerivation, planLockKeys, planReadKeys } from '../relations/derivation.js';
 import { jsonReader } from '../indices/selector-index.js';
 import { RuleSet, type DerivationRule } from '../relations/derivation-rules.js';
 import { RelationshipApi } from '../relations/relationship-api.js';
 import { addRelationship, deleteRelationship, deleteRelationshipsOf } from '../relations/relation-writes.js';
+import { endCountKey } from '../relations/relation-keys.js';
 import type { Graph, Relationship, RelationshipInput, RelationshipPage, RelationshipQuery, TraverseOptions } from '../model/relationship-types.js';
 import type { Engine } from '../storage/engine.js';
 import { readerAt, type EngineReader } from '../storage/engine-reader.js';
@@ -72,9 +73,9 @@ export interface StoreSetup {
 
 /** One validated operation of a write. */
 type PreparedOperation =
-  | { readonly kind: 'resource'; readonly write: PreparedWrite; readonly locks: string[] }
-  | { readonly kind: 'relate'; readonly run: (txn: Transaction, now: number) => Promise<Relationship>; readonly locks: string[] }
-  | { readonly kind: 'unrelate'; readonly run: (txn: Transaction) => Promise<Relationship | undefined>; readonly locks: string[] };
+  | { readonly kind: 'resource'; readonly write: PreparedWrite; readonly locks: string[]; readonly reads: string[] }
+  | { readonly kind: 'relate'; readonly run: (txn: Transaction, now: number) => Promise<Relationship>; readonly locks: string[]; readonly reads: string[] }
+  | { readonly kind: 'unrelate'; readonly run: (txn: Transaction) => Promise<Relationship | undefined>; readonly locks: string[]; readonly reads: string[] };
 
 /** An open store of resources and relationships. Create one with `openStore`. */
 export class ResourceStore {
@@ -417,9 +418,14 @@ export class ResourceStore {
 
   /** A resource write with what its content derives (content rules run here, before anything is read), and the keys it queues behind. */
   #resourceOperation(prepared: PreparedWrite): PreparedOperation {
-    if (prepared.content === undefined) return { kind: 'resource', write: prepared, locks: [prepared.key] };
+    if (prepared.content === undefined) return { kind: 'resource', write: prepared, locks: [prepared.key], reads: [endCountKey(prepared.ref)] }; // a delete reads the count that guards the relationships it deletes
     const derivation = planDerivation(this.#rules, prepared.ref, prepared.content, jsonReader());
-    return { kind: 'resource', write: { ...prepared, derivation }, locks: [prepared.key, ...planLockKeys(derivation)] };
+    return {
+      kind: 'resource',
+      write: { ...prepared, derivation },
+      locks: [prepared.key, ...planLockKeys(derivation)],
+      reads: planReadKeys(this.#rules, prepared.ref, prepared.content.labels, derivation),
+    };
   }
 
   #prepareOperation(operation: BatchOperation): PreparedOperation {
@@ -434,12 +440,22 @@ export class ResourceStore {
         return resourceOp(prepareDelete(operation.ref, operation));
       case 'relate': {
         const rel = this.#relations.prepare(operation.relationship, 'relationship');
-        return { kind: 'relate', locks: this.#relations.lockKeys(rel), run: (txn, now) => addRelationship(txn, rel, this.#predicates, now) };
+        return {
+          kind: 'relate',
+          locks: this.#relations.lockKeys(rel),
+          reads: this.#relations.readKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object }),
+          run: (txn, now) => addRelationship(txn, rel, this.#predicates, now),
+        };
       }
       case 'unrelate': {
         const triple = this.#relations.prepareTriple(operation.relationship, 'relationship');
         const ignore = operation.ignoreMissing === true;
-        return { kind: 'unrelate', locks: this.#relations.lockKeys(triple), run: (txn) => deleteRelationship(txn, triple, this.#predicates, ignore) };
+        return {
+          kind: 'unrelate',
+          locks: this.#relations.lockKeys(triple),
+          reads: this.#relations.readKeys(triple),
+          run: (txn) => deleteRelationship(txn, triple, this.#predicates, ignore),
+        };
       }
       default:
         throw invalidArgument('op', `must be add, update, apply, delete, relate or unrelate, got ${JSON.stringify((operation as { op: unknown }).op)}`);
@@ -453,6 +469,7 @@ export class ResourceStore {
   async #execute(operations: readonly PreparedOperation[], inBatch: boolean): Promise<BatchResult[]> {
     const outcomes = await this.#runner.run(
       operations.flatMap((operation) => operation.locks),
+      operations.flatMap((operation) => operation.reads),
       async (txn, now) => {
         const ctx = this.#writeContext(now);
         const outcomes: Array<() => BatchResult> = [];
