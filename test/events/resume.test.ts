@@ -73,8 +73,10 @@ for (const factory of factories) {
       await store.close();
     });
 
-    it('keeps writers and other subscribers going, and memory bounded, with a stalled subscriber over 100,000 writes', async () => {
-      const { store } = await factory.open({ retention: { maxEvents: 1000 } });
+    it('keeps writers and other subscribers going, and memory bounded, with a stalled subscriber over 100,000 writes (20,000 on PostgreSQL)', async () => {
+      const { store, engine } = await factory.open({ retention: { maxEvents: 1000 } });
+      // The bound is the store's, whatever the engine: a shared engine's round trips only make the run longer.
+      const batches = engine.shared ? 20 : 100;
       const stalled = store.watch({}, { bufferSize: 1000 });
       let delivered = 0;
       let lastRevision = 0;
@@ -83,10 +85,10 @@ for (const factory of factories) {
         lastRevision = event.revision;
         delivered++;
       });
-      for (let b = 0; b < 100; b++) {
+      for (let b = 0; b < batches; b++) {
         await store.batch(Array.from({ length: 1000 }, (_, i) => ({ op: 'apply' as const, resource: { ...pod(`p${i}`), data: { b } } })));
       }
-      assert.equal(delivered, 100_000);
+      assert.equal(delivered, batches * 1000);
       const metrics = await store.metrics.metrics();
       assert.match(metrics, /resourcestore_subscribers 1\n/, 'the stalled subscriber was let go, holding nothing');
       assert.match(metrics, /resourcestore_events_overflowed_total 1\n/);
