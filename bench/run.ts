@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- WORKLOAD...] [-- --n N]`: runs the workloads (ingest, get,
- * list, relations, derive, events, kube, scale), each case against its anchor in the same
+ * list, relations, derive, events, kube, scale, postgres, etcd), each case against its anchor in the same
  * process, several rounds alternating, prints the table, writes `bench/results.json`, and
  * rewrites the results section of `bench/RESULTS.md` with the machine and the date. A run of some
  * workloads replaces their rows and keeps the others', each row saying which run measured it. Each workload
@@ -13,9 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
 import { runCase, table, type BenchCase, type CaseResult } from './harness.js';
 import { deriveCases } from './workloads/derive.js';
+import { etcdCases } from './workloads/etcd.js';
 import { eventCases } from './workloads/events.js';
 import { ingestCases } from './workloads/ingest.js';
 import { kubeCases } from './workloads/kube.js';
+import { postgresCases } from './workloads/postgres.js';
 import { readCases } from './workloads/reads.js';
 import { relationCases } from './workloads/relations.js';
 import { scaleCases } from './workloads/scale.js';
@@ -37,6 +39,10 @@ const all: Record<string, () => BenchCase[]> = {
   events: () => eventCases(quick ? 200_000 : 1_000_000, quick ? 1 : 3),
   kube: () => kubeCases(n),
   scale: () => scaleCases(chosenN ? [10_000, chosenN] : quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000]),
+  // On PostgreSQL a write costs round trips, not microseconds: a smaller N keeps a run in minutes.
+  postgres: () => postgresCases(chosenN ?? (quick ? 1_000 : 5_000), quick),
+  // The real server against etcd 3.4 (Debian's etcd-server; left out, with a note, without it).
+  etcd: () => etcdCases(chosenN ?? (quick ? 2_000 : 20_000), quick),
 };
 
 const childIndex = args.indexOf('--child');
