@@ -8,7 +8,7 @@
  */
 import { PreconditionFailed, type CommitResult, type EngineWrite, type Precondition } from './engine.js';
 import { COUNTER_SECTION, REVISION_KEY } from './key-catalogue.js';
-import { encodeKey } from './key-codec.js';
+import { decodeKey, encodeKey, prefixRange } from './key-codec.js';
 import { decodeNumber, encodeNumber } from './number-codec.js';
 
 /** A queued write and how to refuse it. */
@@ -82,4 +82,65 @@ export function formGroup<M extends GroupMember>(group: readonly M[], base: Grou
 /** A counter's value as stored (0 when absent). */
 export function storedCounter(bytes: Uint8Array | undefined, name: string): number {
   return decodeNumber(bytes, `counter ${name}`);
+}
+
+/** A queued write with its caller's promise. */
+export interface Pending extends GroupMember {
+  resolve(result: CommitResult): void;
+}
+
+/**
+ * The queue of an engine's group commits: writes that arrive while a group is written wait and
+ * are taken together, at most `maxGroup` at a time, by `commitGroup`. A group that fails as a
+ * whole (`commitGroup` throws) fails every write of it not yet answered, with `toError`'s error.
+ */
+export class CommitQueue {
+  #queue: Pending[] = [];
+  #draining: Promise<void> | undefined;
+
+  constructor(
+    private readonly maxGroup: number,
+    private readonly commitGroup: (group: Pending[]) => Promise<void>,
+    private readonly toError: (cause: unknown) => unknown,
+  ) {}
+
+  push(write: EngineWrite): Promise<CommitResult> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ write, resolve, reject });
+      this.#draining ??= this.#drain();
+    });
+  }
+
+  /** Resolves once every queued write is answered. */
+  async drained(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const group = this.#queue.splice(0, this.maxGroup);
+        try {
+          await this.commitGroup(group);
+        } catch (cause) {
+          const err = this.toError(cause);
+          for (const pending of group) pending.reject(err);
+        }
+      }
+    } finally {
+      this.#draining = undefined;
+    }
+  }
+}
+
+/** Every named counter, read from the counter section through `scan` (as of a snapshot, if the scan has one). */
+export async function readCounters(scan: (range: { gte: string; lt: string }) => AsyncIterable<ReadonlyArray<readonly [string, Uint8Array]>>): Promise<Map<string, number>> {
+  const counters = new Map<string, number>();
+  for await (const chunk of scan(prefixRange(encodeKey(COUNTER_SECTION)))) {
+    for (const [key, value] of chunk) {
+      const name = decodeKey(key).fields[0] ?? '';
+      counters.set(name, storedCounter(value, name));
+    }
+  }
+  return counters;
 }

@@ -17,10 +17,9 @@ import type { AbstractLevel, AbstractSnapshot } from 'abstract-level';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import { StoreError } from './errors.js';
-import { COUNTER_SECTION, REVISION_KEY } from './key-catalogue.js';
-import { decodeKey, encodeKey, prefixRange } from './key-codec.js';
+import { REVISION_KEY } from './key-catalogue.js';
 import { decodeNumber } from './number-codec.js';
-import { formGroup } from './commit-group.js';
+import { CommitQueue, formGroup, readCounters, type Pending } from './commit-group.js';
 import {
   type CommitResult,
   type Engine,
@@ -43,11 +42,6 @@ export interface LevelEngineOptions {
   readonly sync?: boolean;
 }
 
-interface Pending {
-  readonly write: EngineWrite;
-  readonly resolve: (result: CommitResult) => void;
-  readonly reject: (err: unknown) => void;
-}
 
 /** Bytes a key and its value take in memory (0 when absent). */
 function storedBytes(key: string, value: Uint8Array | undefined): number {
@@ -165,8 +159,7 @@ class LevelEngine implements Engine {
    * them wrote. Keys only: a batch's values are not kept once it is written.
    */
   readonly #recentWrites: Array<ReadonlySet<string>> = [];
-  #queue: Pending[] = [];
-  #draining: Promise<void> | undefined;
+  readonly #queue = new CommitQueue(MAX_GROUP, (group) => this.#commitGroup(group), (cause) => engineError(cause, 'committing'));
   #closed = false;
   #memoryBytes = 0;
   readonly #onClosed: () => void;
@@ -273,41 +266,13 @@ class LevelEngine implements Engine {
     return this.#readCounters(snapshot);
   }
 
-  async #readCounters(snapshot?: EngineSnapshot): Promise<Map<string, number>> {
-    const counters = new Map<string, number>();
-    for await (const chunk of this.scan({ ...prefixRange(encodeKey(COUNTER_SECTION)), ...(snapshot === undefined ? {} : { snapshot }) })) {
-      for (const [key, value] of chunk) {
-        const name = decodeKey(key).fields[0] ?? '';
-        counters.set(name, decodeNumber(value, `counter ${name}`));
-      }
-    }
-    return counters;
+  #readCounters(snapshot?: EngineSnapshot): Promise<Map<string, number>> {
+    return readCounters((range) => this.scan({ ...range, ...(snapshot === undefined ? {} : { snapshot }) }));
   }
 
   commit(write: EngineWrite): Promise<CommitResult> {
     if (this.#closed) return Promise.reject(new StoreError('CLOSED', 'the store is closed'));
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ write, resolve, reject });
-      this.#draining ??= this.#drain();
-    });
-  }
-
-  async #drain(): Promise<void> {
-    try {
-      while (this.#queue.length > 0) {
-        const group = this.#queue.splice(0, MAX_GROUP);
-        try {
-          await this.#commitGroup(group);
-        } catch (cause) {
-          // A read of the store failed while the group was formed (damaged files): nothing of it was
-          // written; every write of it not yet answered fails, and none is left waiting.
-          const err = engineError(cause, 'committing');
-          for (const pending of group) pending.reject(err);
-        }
-      }
-    } finally {
-      this.#draining = undefined;
-    }
+    return this.#queue.push(write);
   }
 
   async #commitGroup(group: Pending[]): Promise<void> {
@@ -365,7 +330,7 @@ class LevelEngine implements Engine {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#draining) await this.#draining;
+    await this.#queue.drained();
     try {
       await this.#db.close();
     } finally {

@@ -33,11 +33,10 @@ import {
   type ScanOptions,
 } from './engine.js';
 import { StoreError } from './errors.js';
-import { COUNTER_SECTION, REVISION_KEY } from './key-catalogue.js';
-import { decodeKey, encodeKey, prefixRange } from './key-codec.js';
+import { REVISION_KEY } from './key-catalogue.js';
 import { decodeNumber } from './number-codec.js';
 import { isUnavailable, postgresError } from './pg-errors.js';
-import { counterKey, formGroup, storedCounter } from './commit-group.js';
+import { CommitQueue, counterKey, formGroup, readCounters, storedCounter, type Pending } from './commit-group.js';
 import { migrate, schemaNames, type SchemaNames } from './pg-schema.js';
 
 const MAX_GROUP = 1024;
@@ -144,11 +143,6 @@ class PostgresSnapshot implements EngineSnapshot {
   }
 }
 
-interface Pending {
-  readonly write: EngineWrite;
-  readonly resolve: (result: CommitResult) => void;
-  readonly reject: (err: unknown) => void;
-}
 
 /** Opens (creating or migrating when needed) the store in `options.schema` of the database. */
 export async function openPostgresEngine(options: PostgresEngineOptions): Promise<Engine> {
@@ -194,8 +188,7 @@ class PostgresEngine implements Engine {
   readonly #counters = new Map<string, number>();
   #sequencer!: CommitSequencer;
   #commits = 0;
-  #queue: Pending[] = [];
-  #draining: Promise<void> | undefined;
+  readonly #queue = new CommitQueue(MAX_GROUP, (group) => this.#commitGroup(group), (cause) => postgresError(cause, 'committing'));
   #closed = false;
   #listener: pg.Client | undefined;
   /** Snapshots not yet closed: each holds a connection, which closing the engine takes back. */
@@ -325,15 +318,8 @@ class PostgresEngine implements Engine {
     return this.#readCounters(snapshot);
   }
 
-  async #readCounters(snapshot?: EngineSnapshot): Promise<Map<string, number>> {
-    const counters = new Map<string, number>();
-    for await (const chunk of this.scan({ ...prefixRange(encodeKey(COUNTER_SECTION)), ...(snapshot === undefined ? {} : { snapshot }) })) {
-      for (const [key, value] of chunk) {
-        const name = decodeKey(key).fields[0] ?? '';
-        counters.set(name, decodeNumber(value, `counter ${name}`));
-      }
-    }
-    return counters;
+  #readCounters(snapshot?: EngineSnapshot): Promise<Map<string, number>> {
+    return readCounters((range) => this.scan({ ...range, ...(snapshot === undefined ? {} : { snapshot }) }));
   }
 
   /**
@@ -359,26 +345,7 @@ class PostgresEngine implements Engine {
 
   commit(write: EngineWrite): Promise<CommitResult> {
     if (this.#closed) return Promise.reject(new StoreError('CLOSED', 'the store is closed'));
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ write, resolve, reject });
-      this.#draining ??= this.#drain();
-    });
-  }
-
-  async #drain(): Promise<void> {
-    try {
-      while (this.#queue.length > 0) {
-        const group = this.#queue.splice(0, MAX_GROUP);
-        try {
-          await this.#commitGroup(group);
-        } catch (cause) {
-          const err = postgresError(cause, 'committing');
-          for (const pending of group) pending.reject(err);
-        }
-      }
-    } finally {
-      this.#draining = undefined;
-    }
+    return this.#queue.push(write);
   }
 
   /** Commits one group in one database transaction; answers each write once its commit is delivered (or cannot be yet). */
@@ -520,7 +487,7 @@ class PostgresEngine implements Engine {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#draining) await this.#draining;
+    await this.#queue.drained();
     clearInterval(this.#poller);
     clearTimeout(this.#listenRetry);
     const listener = this.#listener;
