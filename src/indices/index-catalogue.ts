@@ -12,7 +12,7 @@ import { decodeKey } from '../storage/key-codec.js';
 import type { PackedData } from '../model/resource-codec.js';
 import type { ResourceRef } from '../model/types.js';
 import { INDEX_VALUE, labelIndexKey, namespaceIndexKey, refOfIndexKey } from './index-keys.js';
-import { isSelected, labelGuardKey, refOfSelectsKey, SELECTED_TYPE, selectsEntryOf, selectsGuardKey, type JsonReader } from './selector-index.js';
+import { guardValue, isSelected, labelGuardKey, refOfSelectsKey, SELECTED_TYPE, selectsEntryOf, selectsGuardKey, type JsonReader } from './selector-index.js';
 
 /** What an index reads of a resource. */
 export interface IndexedResource {
@@ -79,6 +79,27 @@ export const SELECTOR_INDEX: IndexDescription = {
 
 /** Every index derived from resources. */
 export const INDICES: readonly IndexDescription[] = [NAMESPACE_INDEX, LABEL_INDEX, SELECTOR_INDEX];
+
+/**
+ * Gathers the guards of the ranges that index entries enter, each once, for the writers that put
+ * entries in bulk (restore, repair, the layout upgrade): a guard must be present whenever its
+ * range holds an entry (see selector-index.ts).
+ */
+export class GuardSet {
+  readonly #keys = new Set<string>();
+
+  /** Notes the guards of `entry` of `index`. */
+  add(index: IndexDescription, entry: string): void {
+    for (const guard of index.guardsOf(entry, index.refOf(entry))) this.#keys.add(guard);
+  }
+
+  /** The puts of the guards noted since the last call, each with a fresh value. */
+  take(): Array<[string, Uint8Array]> {
+    const puts = [...this.#keys].map((key): [string, Uint8Array] => [key, guardValue()]);
+    this.#keys.clear();
+    return puts;
+  }
+}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a === b || Buffer.compare(a, b) === 0;

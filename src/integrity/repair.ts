@@ -1,8 +1,8 @@
 /**
  * `verify --repair`: rebuilds everything derived from the primary data. It deletes every section
- * the key catalogue (src/storage/key-catalogue.ts) calls derived or a guard (an absent guard is a
- * valid one), then rebuilds the entries of every index of src/indices/index-catalogue.ts and the
- * type counters from the resources; derived relationships are made those the rules derive from
+ * the key catalogue (src/storage/key-catalogue.ts) calls derived or a guard, then rebuilds the
+ * entries of every index of src/indices/index-catalogue.ts, with the guards of their ranges, and
+ * the type counters from the resources; derived relationships are made those the rules derive from
  * the stored content (missing ones added, changed ones rewritten, stale ones deleted; a caller's
  * own are left alone; no change-log entry records these, as none records any repair); then the
  * predicate and object orders of relationships and the relationship counts are rebuilt from the
@@ -16,7 +16,7 @@
  * refused: only that restore can finish it.
  */
 import { resourcestore } from '../gen/schema.js';
-import { INDICES } from '../indices/index-catalogue.js';
+import { GuardSet, INDICES } from '../indices/index-catalogue.js';
 import { endCountKey, tripleKeys, tripleOfKey } from '../relations/relation-keys.js';
 import { builtinRuleSet } from '../relations/builtin-rules.js';
 import type { RuleSet } from '../relations/derivation-rules.js';
@@ -25,7 +25,7 @@ import { jsonReader } from '../indices/selector-index.js';
 import { longToNumber } from '../storage/number-codec.js';
 import { derivedFrom, sameBytes, stillDerived } from './derived-check.js';
 import type { Engine } from '../storage/engine.js';
-import { SECTIONS, SPO_SECTION } from '../storage/key-catalogue.js';
+import { CURRENT_LAYOUT, LAYOUT_KEY, SECTIONS, SPO_SECTION } from '../storage/key-catalogue.js';
 import { encodeKey, formatKey, prefixRange } from '../storage/key-codec.js';
 import { encodeNumber } from '../storage/number-codec.js';
 import { decodeRecord } from '../model/resource-codec.js';
@@ -82,6 +82,7 @@ export async function repairIndices(engine: Engine, rules: RuleSet = builtinRule
   const undecodable: string[] = [];
   const typeCounts = new Map<string, number>();
   let indexCount = 0;
+  const guards = new GuardSet();
   for await (const chunk of engine.scan(prefixRange(ALL_RESOURCES_PREFIX))) {
     for (const [key, bytes] of chunk) {
       try {
@@ -91,6 +92,7 @@ export async function repairIndices(engine: Engine, rules: RuleSet = builtinRule
         for (const index of INDICES) {
           for (const [entry, value] of index.entriesOf(record, json)) {
             await writer.put(entry, value);
+            guards.add(index, entry);
             indexCount++;
           }
         }
@@ -100,6 +102,7 @@ export async function repairIndices(engine: Engine, rules: RuleSet = builtinRule
       }
     }
   }
+  for (const [guard, value] of guards.take()) await writer.put(guard, value);
   await writer.flush();
   const now = Date.now();
   let derivedCount = 0;
@@ -144,6 +147,7 @@ export async function repairIndices(engine: Engine, rules: RuleSet = builtinRule
     }
   }
   for (const [key, count] of ends) await writer.put(key, encodeNumber(count));
+  await writer.put(LAYOUT_KEY, encodeNumber(CURRENT_LAYOUT));
   const counterMoves = new Map<string, number>();
   for (const [name, value] of engine.counters()) if (name.startsWith('["resources"')) counterMoves.set(name, -value);
   for (const [name, count] of typeCounts) counterMoves.set(name, (counterMoves.get(name) ?? 0) + count);

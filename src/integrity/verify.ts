@@ -128,14 +128,28 @@ export async function verifyIntegrity(engine: EngineReader, rules: RuleSet = bui
   }
 
   for (const index of INDICES) {
+    const guards = new Set<string>();
     for await (const chunk of engine.scan(prefixRange(encodeKey(index.section)))) {
       for (const [entry, value] of chunk) {
         entries++;
         // A key of the wrong shape names no resource (and is reported as unknown below).
-        const record = describeKey(entry) === undefined ? null : await load(resourceKey(index.refOf(entry)));
+        if (describeKey(entry) === undefined) {
+          find(index.findings.stray, entry);
+          continue;
+        }
+        const ref = index.refOf(entry);
+        for (const guard of index.guardsOf(entry, ref)) guards.add(guard);
+        const record = await load(resourceKey(ref));
         const made = record === null ? [] : index.entriesOf(record, jsonReader());
         if (!made.some(([key, wanted]) => key === entry && sameBytes(wanted, value))) find(index.findings.stray, entry);
       }
+    }
+    const keys = [...guards];
+    for (let i = 0; i < keys.length; i += 1000) {
+      const chunk = keys.slice(i, i + 1000);
+      (await engine.getMany(chunk)).forEach((value, j) => {
+        if (value === undefined) find('guard missing for a range that holds index entries: writes into it would take it for empty', chunk[j]!);
+      });
     }
   }
 

@@ -11,7 +11,8 @@
  * new or changed ones written; a caller's own relationship of the same triple is left alone.
  * ServiceSelects is made from both ends: a Service write lists the Pods of its namespace with its
  * selector's first pair (label index, guarded as selector-index.ts says) and checks each; a Pod
- * write finds the Services filed under its labels in the selector index and checks each. Each
+ * write finds the Services filed under its labels in the selector index and checks each; a range
+ * whose guard is absent is empty and is not scanned (selector-index.ts). Each
  * side skips the work when what it decides on (labels, selector) did not change. A delete needs
  * no derivation: it deletes the relationships naming the resource (`keepOnDelete` spares those
  * derived from the other end's content, which still names it).
@@ -147,7 +148,8 @@ function selectsEdge(ctx: DerivationContext, predicate: string, service: Resourc
 /** The Pods of `namespace` that `selector` selects: those with its first pair, checked whole. */
 async function selectedBy(txn: Transaction, ctx: DerivationContext, namespace: string, selector: Selector): Promise<ResourceRef[]> {
   const [key, value] = Object.entries(selector)[0]!;
-  await txn.guard(labelGuardKey(SELECTED_TYPE, namespace, key, value));
+  // No guard: no Pod of the namespace ever carried the pair, so the range is empty.
+  if (!(await txn.guard(labelGuardKey(SELECTED_TYPE, namespace, key, value)))) return [];
   const pods: ResourceRef[] = [];
   for (const entry of (await txn.keysWithPrefix(labelPrefix(key, value, SELECTED_TYPE, namespace))).sort()) {
     const pod = refOfIndexKey(entry);
@@ -161,7 +163,9 @@ async function selectedBy(txn: Transaction, ctx: DerivationContext, namespace: s
 async function selecting(txn: Transaction, namespace: string, labels: Readonly<Record<string, string>>): Promise<Array<[ResourceRef, Selector]>> {
   const found: Array<[ResourceRef, Selector]> = [];
   for (const [key, value] of Object.entries(labels)) {
-    await txn.guard(selectsGuardKey(namespace, key, value));
+    // No guard: no selector was ever filed under the pair, so there is nothing to scan (and no
+    // empty range scanned, which in LevelDB can walk the tombstones of whatever follows it).
+    if (!(await txn.guard(selectsGuardKey(namespace, key, value)))) continue;
     for (const entry of (await txn.keysWithPrefix(selectsPrefix(namespace, key, value))).sort()) {
       const stored = await txn.get(entry);
       if (stored === undefined) continue;

@@ -13,7 +13,7 @@
  * after it.
  */
 import { resourcestore } from '../gen/schema.js';
-import { INDICES } from '../indices/index-catalogue.js';
+import { GuardSet, INDICES } from '../indices/index-catalogue.js';
 import { jsonReader } from '../indices/selector-index.js';
 import { encodeRelationship } from '../relations/relation-codec.js';
 import { endCountKey, tripleKeys } from '../relations/relation-keys.js';
@@ -22,7 +22,9 @@ import type { Engine } from '../storage/engine.js';
 import { StoreError, invalidArgument } from '../storage/errors.js';
 import {
   COUNTER_SECTION,
+  CURRENT_LAYOUT,
   KEY_SPACE,
+  LAYOUT_KEY,
   LOG_START_KEY,
   REVISION_KEY,
   SPO_SECTION,
@@ -224,6 +226,7 @@ class RestoreWriter {
   #counters = new Map<string, number>();
   #ends = new Map<string, number>();
   #entries = 0;
+  readonly #guards = new GuardSet();
 
   constructor(engine: Engine) {
     this.#engine = engine;
@@ -237,7 +240,12 @@ class RestoreWriter {
     if (entry.kind === 'resource') {
       put(entry.key, encodeRecord(entry.record));
       const json = jsonReader();
-      for (const index of INDICES) for (const [key, value] of index.entriesOf(entry.record, json)) put(key, value);
+      for (const index of INDICES) {
+        for (const [key, value] of index.entriesOf(entry.record, json)) {
+          put(key, value);
+          this.#guards.add(index, key);
+        }
+      }
       const name = typeCounterName(entry.record.ref);
       this.#counters.set(name, (this.#counters.get(name) ?? 0) + 1);
     } else {
@@ -253,6 +261,7 @@ class RestoreWriter {
     const endKeys = [...this.#ends.keys()];
     const stored = await this.#engine.getMany(endKeys);
     endKeys.forEach((key, i) => this.#puts.push([key, encodeNumber(decodeNumber(stored[i], key) + this.#ends.get(key)!)]));
+    this.#puts.push(...this.#guards.take());
     await this.#engine.commit({ checks: [], puts: this.#puts, dels: [], counters: [...this.#counters], changes: 0 });
     this.#puts = [];
     this.#bytes = 0;
@@ -295,7 +304,7 @@ export async function restoreSnapshot(
   const revision = Math.max(summary.revision, engine.revision);
   await engine.commit({
     checks: [],
-    puts: [[LOG_START_KEY, encodeNumber(revision + 1)]],
+    puts: [[LOG_START_KEY, encodeNumber(revision + 1)], [LAYOUT_KEY, encodeNumber(CURRENT_LAYOUT)]],
     dels: MARKER_DELS,
     counters: [],
     changes: revision - engine.revision,

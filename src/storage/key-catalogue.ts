@@ -18,8 +18,9 @@ import { decodeKey, encodeKey, formatKey } from './key-codec.js';
  * What a key is, which says what restore and repair do with it:
  * - `record`: primary data, what a snapshot carries; restore writes it, repair cannot rebuild it;
  * - `derived`: a function of the records; restore writes it with them, repair deletes and rebuilds it;
- * - `guard`: a fresh value written blind by every write into a scanned range; an absent guard is
- *   a valid one, so restore and repair drop guards;
+ * - `guard`: a fresh value written blind by every write into a scanned range; present whenever
+ *   its range holds an entry (restore and repair write one for every entry they write, and no
+ *   write deletes one), so an absent guard proves the range empty and spares the scan;
  * - `counter`: a named engine counter, moved only by the counter deltas of writes;
  * - `log`: the change log, history that repair leaves as it is;
  * - `meta`: one fixed key of store-wide state.
@@ -60,6 +61,15 @@ export const LOG_START_KEY = encodeKey(META_SECTION, 'log-start');
 export const TOKEN_SECRET_KEY = encodeKey(META_SECTION, 'token-secret');
 export const WORK_MARKER_KEY = encodeKey(META_SECTION, 'unfinished-work');
 export const LEGACY_RESTORE_MARKER_KEY = encodeKey(META_SECTION, 'restoring');
+export const LAYOUT_KEY = encodeKey(META_SECTION, 'layout');
+
+/**
+ * The version of the key layout this code keeps, stored under `LAYOUT_KEY`. 1 (no key): guards
+ * could be absent for ranges that hold entries (restore and repair dropped them). 2: every index
+ * entry's range guard is present. Opening a store of an older layout upgrades it
+ * (integrity/layout-upgrade.ts); restore and repair write the current one.
+ */
+export const CURRENT_LAYOUT = 2;
 
 /** The range of every key: no UTF-8 string sorts at or above U+10FFFF but one that starts with it. */
 export const KEY_SPACE = { gte: '', lt: '\u{10FFFF}' } as const;
@@ -141,6 +151,7 @@ export const META_KEYS: ReadonlyMap<string, CatalogueEntry> = new Map([
   meta(LOG_START_KEY, 'the first revision the change log holds', 'change-log compaction (events/change-log.ts), restore'),
   meta(TOKEN_SECRET_KEY, 'the secret that signs continue tokens', 'the facade, at the first open (store/open-store.ts)'),
   meta(WORK_MARKER_KEY, 'the maintenance under way: restore or repair', 'restore and repair (storage/work-marker.ts)'),
+  meta(LAYOUT_KEY, 'the version of the key layout the store is kept in (`CURRENT_LAYOUT`)', 'the facade at open (integrity/layout-upgrade.ts), restore, repair'),
   meta(LEGACY_RESTORE_MARKER_KEY, 'the restore marker of earlier versions', 'no current writer; restore and repair delete it'),
 ]);
 

@@ -1,12 +1,14 @@
 /**
  * Opening a store: validating the options, opening the engine (on disk or in memory), refusing a
- * data directory whose restore or repair did not finish (INCOMPLETE, see work-marker.ts), and the
- * one piece of state a store creates for itself, the secret that signs its continue tokens.
+ * data directory whose restore or repair did not finish (INCOMPLETE, see work-marker.ts), bringing
+ * a store of an older key layout to the current one (integrity/layout-upgrade.ts), and the one
+ * piece of state a store creates for itself, the secret that signs its continue tokens.
  */
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { ChangeLog, DEFAULT_RETENTION, type RetentionOptions } from '../events/change-log.js';
 import { checkNoUnfinishedWork } from '../storage/work-marker.js';
+import { upgradeLayout } from '../integrity/layout-upgrade.js';
 import { PreconditionFailed, type Engine } from '../storage/engine.js';
 import { invalidArgument } from '../storage/errors.js';
 import { TOKEN_SECRET_KEY } from '../storage/key-catalogue.js';
@@ -129,5 +131,6 @@ async function tokenSecret(engine: Engine): Promise<Uint8Array> {
 /** @internal Opens a store on an engine already open (tests use it to look at the raw key space). */
 export async function openStoreOn(engine: Engine, setup: Omit<StoreSetup, 'secret' | 'logStart'>): Promise<ResourceStore> {
   await checkNoUnfinishedWork(engine);
+  await upgradeLayout(engine);
   return new ResourceStore(engine, { ...setup, secret: await tokenSecret(engine), logStart: await ChangeLog.readStart(engine) });
 }

@@ -74,8 +74,9 @@ export class Transaction {
    * key itself: a range guard (see the module comment) must hold against other writers whatever
    * this transaction wrote to it.
    */
-  async guard(key: string): Promise<void> {
+  async guard(key: string): Promise<boolean> {
     if (!this.#reads.has(key)) this.#reads.set(key, await this.#read(key));
+    return this.#reads.get(key) !== undefined || this.#writes.has(key);
   }
 
   put(key: string, value: Uint8Array): void {

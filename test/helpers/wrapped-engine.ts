@@ -1,6 +1,7 @@
 /**
  * An engine that delegates to a real one, with hooks for tests: hold range scans until released
- * (to make a replay slow, deterministically), and fail the next commits (as a full disk would).
+ * (to make a replay slow, deterministically), note where each scan starts, and fail the next
+ * commits (as a full disk would).
  */
 import type { CommitFollower, CommitResult, Engine, EngineSnapshot, EngineWrite, ScanOptions } from '../../src/storage/engine.js';
 import { StoreError } from '../../src/storage/errors.js';
@@ -11,6 +12,8 @@ export class WrappedEngine implements Engine {
   #release: (() => void) | undefined;
   /** How many of the next commits fail with INTERNAL. */
   failCommits = 0;
+  /** Where each range scan started (its `gte`, or `gt`), in order. */
+  readonly scanned: string[] = [];
 
   constructor(inner: Engine) {
     this.#inner = inner;
@@ -45,10 +48,12 @@ export class WrappedEngine implements Engine {
     return this.#inner.getMany(keys, snapshot);
   }
   async *scan(options: ScanOptions) {
+    this.scanned.push(options.gte ?? options.gt ?? '');
     if (this.#held) await this.#held;
     yield* this.#inner.scan(options);
   }
   async *scanKeys(options: ScanOptions) {
+    this.scanned.push(options.gte ?? options.gt ?? '');
     if (this.#held) await this.#held;
     yield* this.#inner.scanKeys(options);
   }
