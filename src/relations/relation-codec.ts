@@ -66,20 +66,39 @@ function decodeMessage(bytes: Uint8Array, key: string) {
  */
 export function decodeRelationship(bytes: Uint8Array, key: string, predicates: PredicateRegistry): Relationship {
   const m = decodeMessage(bytes, key);
+  return relationshipOf(m.subject, m.typeUrl, m.value, m.object, m.createdAtMs, m.updatedAtMs, m.derived, predicates);
+}
+
+/** The relationship a record stores, as `decodeRelationship` would read it back, without encoding and decoding it. */
+export function relationshipOfRecord(record: RelationshipRecord, predicates: PredicateRegistry): Relationship {
+  const { subject, predicate, object, createdAtMs, updatedAtMs, derived } = record;
+  return relationshipOf(refOfMessage(subject), predicates.typeUrl(predicate.type), predicate.value, refOfMessage(object), createdAtMs, updatedAtMs, derived ?? '', predicates);
+}
+
+function relationshipOf(
+  subject: ResourceRef,
+  typeUrl: string,
+  value: Uint8Array,
+  object: ResourceRef,
+  createdAtMs: number,
+  updatedAtMs: number,
+  derived: string,
+  predicates: PredicateRegistry,
+): Relationship {
   let fields: Record<string, unknown> | null | undefined;
   const predicate = Object.freeze({
-    type: predicates.typeName(m.typeUrl),
+    type: predicates.typeName(typeUrl),
     get value(): Readonly<Record<string, unknown>> | null {
-      if (fields === undefined) fields = deepFreeze(predicates.unpack(m.typeUrl, m.value).value);
+      if (fields === undefined) fields = deepFreeze(predicates.unpack(typeUrl, value).value);
       return fields;
     },
   });
   return Object.freeze({
-    subject: Object.freeze(m.subject),
+    subject: Object.freeze(subject),
     predicate,
-    object: Object.freeze(m.object),
-    createdAt: isoTime(m.createdAtMs),
-    updatedAt: isoTime(m.updatedAtMs),
-    ...(m.derived === '' ? {} : { derived: m.derived }),
+    object: Object.freeze(object),
+    createdAt: isoTime(createdAtMs),
+    updatedAt: isoTime(updatedAtMs),
+    ...(derived === '' ? {} : { derived }),
   });
 }

@@ -18,7 +18,7 @@ import type { Transaction } from '../txn/transaction.js';
 import { encodeKey } from '../storage/key-codec.js';
 import type { ResourceRef } from '../model/types.js';
 import type { PackedPredicate, PredicateRegistry } from './predicates.js';
-import { decodeRelationship, encodeRelationship, timesOf } from './relation-codec.js';
+import { decodeRelationship, encodeRelationship, relationshipOfRecord, timesOf } from './relation-codec.js';
 import { endCountKey, OSP, SPO, tripleKeys, tripleOfKey, type Triple } from './relation-keys.js';
 import type { Relationship } from '../model/relationship-types.js';
 
@@ -64,10 +64,10 @@ export async function addRelationship(
   ) {
     return decodeRelationship(existing!, keys[0], predicates); // nothing to change
   }
-  const createdAtMs = stored?.createdAtMs ?? now;
-  const bytes = encodeRelationship({ ...rel, createdAtMs, updatedAtMs: now, ...(derived === undefined ? {} : { derived }) }, predicates);
+  const record = { ...rel, createdAtMs: stored?.createdAtMs ?? now, updatedAtMs: now, ...(derived === undefined ? {} : { derived }) };
+  const bytes = encodeRelationship(record, predicates);
   for (const key of keys) txn.put(key, bytes);
-  const relationship = decodeRelationship(bytes, keys[0], predicates);
+  const relationship = relationshipOfRecord(record, predicates);
   txn.change(
     existing === undefined
       ? { kind: 'relationship', type: 'add', object: relationship, bytes }

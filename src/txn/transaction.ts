@@ -43,8 +43,13 @@ export class Transaction {
   readonly #reads = new Map<string, Uint8Array | undefined>();
   readonly #readAt: number | undefined;
   readonly #writes = new Map<string, Uint8Array | undefined | typeof AT_COMMIT>();
-  /** The keys of `#writes`, sorted (keys that share a prefix are contiguous), for prefix scans that cost what they find. */
-  readonly #writtenKeys: string[] = [];
+  /**
+   * The keys of `#writes`, sorted (keys that share a prefix are contiguous), for prefix scans that
+   * cost what they find; keys written since the last scan wait unsorted in `#unsorted`, so a batch
+   * of many writes and few scans does not insert into the middle of a long array at every write.
+   */
+  #writtenKeys: string[] = [];
+  #unsorted: string[] = [];
   readonly #counters = new Map<string, number>();
   readonly #afterCommit: Array<() => void> = [];
   readonly #changes: Array<Change | { readonly key: string | undefined; readonly late: RevisionedChange }> = [];
@@ -88,7 +93,7 @@ export class Transaction {
   }
 
   #buffer(key: string, value: Uint8Array | undefined | typeof AT_COMMIT): void {
-    if (!this.#writes.has(key)) this.#writtenKeys.splice(lowerBound(this.#writtenKeys, key), 0, key);
+    if (!this.#writes.has(key)) this.#unsorted.push(key);
     this.#writes.set(key, value);
   }
 
@@ -123,13 +128,22 @@ export class Transaction {
     const range = prefixRange(prefix);
     const keys = new Set<string>();
     for await (const chunk of this.#scan(range)) for (const key of chunk) keys.add(key);
-    const written = this.#writtenKeys;
+    const written = this.#sortedWrittenKeys();
     for (let i = lowerBound(written, prefix); i < written.length && written[i]!.startsWith(prefix); i++) {
       const key = written[i]!;
       if (this.#writes.get(key) === undefined) keys.delete(key);
       else keys.add(key);
     }
     return [...keys];
+  }
+
+  /** Every written key, sorted: the keys written since the last call merged in. */
+  #sortedWrittenKeys(): readonly string[] {
+    if (this.#unsorted.length > 0) {
+      this.#writtenKeys = merge(this.#writtenKeys, this.#unsorted.sort() /* code-unit order, as `<` */);
+      this.#unsorted = [];
+    }
+    return this.#writtenKeys;
   }
 
   /** True when the transaction would write nothing. */
@@ -179,6 +193,18 @@ export class Transaction {
 }
 
 /** The index of the first of the sorted `keys` not below `key`. */
+/** Two sorted arrays of distinct keys merged into one. */
+function merge(a: readonly string[], b: readonly string[]): string[] {
+  const out = new Array<string>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
+
 function lowerBound(keys: readonly string[], key: string): number {
   let low = 0;
   let high = keys.length;
