@@ -1,10 +1,14 @@
 /**
  * The read cache: stored resources by key, as the bytes stored for them and the record decoded
- * from those bytes, whose data stays packed. It never holds decoded data: each read builds its
- * own frozen resource from the record, which parses the data only if the caller reads it and
- * keeps it no longer than the caller keeps that resource. So what the cache holds is what it
- * counts: about twice each resource's encoded size (the bytes, plus the ref, labels and
- * annotations decoded beside them).
+ * from those bytes, whose data stays packed. Each `get` builds its own frozen resource from the
+ * record, which parses the data only if the caller reads it and keeps it no longer than the
+ * caller keeps that resource. The synchronous cached read (`resource`, the store's `getCached`)
+ * instead keeps one frozen resource per entry, its data parsed when it is built, and counts it:
+ * callers that read the same resources again and again (a controller's reconcile loop) share
+ * it, as an informer's cache shares its objects. So what the cache holds is what it counts:
+ * about twice each resource's encoded size (the bytes, plus the ref, labels and annotations
+ * decoded beside them), and for a resource read through `resource`, about four times its data's
+ * encoded size more (V8 objects of parsed JSON).
  *
  * Bounded by entries and by those bytes, least recently used out first. The store writes through
  * it when a write commits and drops an entry when its resource is deleted, so a hit is always the
@@ -12,7 +16,8 @@
  * read, and let a write name the exact value it expects as its precondition.
  */
 import { LRUCache } from 'lru-cache';
-import type { ResourceRecord } from '../model/resource-codec.js';
+import { JSON_TYPE_URL, toResource, type ResourceRecord } from '../model/resource-codec.js';
+import type { Resource } from '../model/types.js';
 
 /** Bounds of the read cache. */
 export interface CacheOptions {
@@ -26,6 +31,16 @@ export interface CacheOptions {
 export interface StoredResource {
   readonly record: ResourceRecord;
   readonly bytes: Uint8Array;
+  /** The frozen resource the synchronous cached read built from the record, data parsed. */
+  readonly resource?: Resource;
+}
+
+/** What parsed JSON data costs in V8 objects, per byte of its encoded text (an estimate the bound counts). */
+const PARSED_BYTES_PER_BYTE = 4;
+
+function entrySize(entry: StoredResource): number {
+  const parsed = entry.resource === undefined ? 0 : entry.record.data.value.byteLength * PARSED_BYTES_PER_BYTE;
+  return Math.max(1, entry.bytes.byteLength * 2 + parsed);
 }
 
 export const DEFAULT_CACHE_ENTRIES = 10_000;
@@ -40,7 +55,7 @@ export class ReadCache {
       this.#lru = new LRUCache({
         max,
         maxSize: options.maxBytes ?? DEFAULT_CACHE_BYTES,
-        sizeCalculation: (entry) => Math.max(1, entry.bytes.byteLength * 2),
+        sizeCalculation: entrySize,
       });
     }
   }
@@ -52,6 +67,23 @@ export class ReadCache {
   /** A cached entry without touching its recency (for lists, which should not flush the cache). */
   peek(key: string): StoredResource | undefined {
     return this.#lru?.peek(key);
+  }
+
+  /**
+   * The cached resource at `key`, frozen, its data parsed, shared by every caller until the entry
+   * changes; undefined when the key is not cached. Marks the entry used.
+   */
+  resource(key: string): Resource | undefined {
+    const entry = this.#lru?.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.resource !== undefined) return entry.resource;
+    // Data that is not JSON (a protobuf Any) holds bytes a caller could change: each read gets its own.
+    if (entry.record.data.typeUrl !== JSON_TYPE_URL) return toResource(entry.record);
+    const resource = toResource(entry.record);
+    void resource.data; // parsed now, while the entry is counted with it
+    // A new entry, so the cache counts it again, parsed data and all (it does not recount a value set again).
+    this.#lru!.set(key, { record: entry.record, bytes: entry.bytes, resource });
+    return resource;
   }
 
   set(key: string, entry: StoredResource): void {

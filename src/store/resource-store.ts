@@ -78,6 +78,18 @@ type PreparedOperation =
   | { readonly kind: 'unrelate'; readonly run: (txn: Transaction) => Promise<Relationship | undefined>; readonly locks: string[]; readonly reads: string[] };
 
 /** An open store of resources and relationships. Create one with `openStore`. */
+/** The keys of frozen refs already validated: a ref a resource carries (frozen) is read again and again by the same caller. */
+const keysOfFrozenRefs = new WeakMap<object, string>();
+
+/** The key of `ref`, validated (INVALID_ARGUMENT), remembered for a frozen ref, whose fields cannot change. */
+function cacheKeyOf(ref: RefInput): string {
+  const known = typeof ref === 'object' && ref !== null ? keysOfFrozenRefs.get(ref) : undefined;
+  if (known !== undefined) return known;
+  const key = resourceKey(normalizeRef(ref));
+  if (Object.isFrozen(ref)) keysOfFrozenRefs.set(ref, key);
+  return key;
+}
+
 export class ResourceStore {
   readonly #engine: Engine;
   readonly #cache: ReadCache;
@@ -203,6 +215,20 @@ export class ResourceStore {
       if (!current) throw new StoreError('NOT_FOUND', `${formatRef(normalized)} not found`);
       return toResource(current.record);
     });
+  }
+
+  /**
+   * Reads a resource synchronously from this process's read cache: what `get` would return, or
+   * undefined when the resource is not cached (absent, or not read or written lately; `get` it).
+   * For a controller's reconcile loop, which reads the same resources over and over, as client-go's
+   * listers read an informer's cache. The resource is frozen and shared by every caller until it
+   * changes. On an engine other processes write to (PostgreSQL), the cache follows their writes as
+   * this process learns of them (as its watchers do), so it may lag them by that much; `get`
+   * reads the database. INVALID_ARGUMENT for a malformed ref, as `get`.
+   */
+  getCached(ref: RefInput): Resource | undefined {
+    if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
+    return this.#cache.resource(cacheKeyOf(ref));
   }
 
   /**
