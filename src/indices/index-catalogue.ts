@@ -88,9 +88,9 @@ export const INDICES: readonly IndexDescription[] = [NAMESPACE_INDEX, LABEL_INDE
 export class GuardSet {
   readonly #keys = new Set<string>();
 
-  /** Notes the guards of `entry` of `index`. */
-  add(index: IndexDescription, entry: string): void {
-    for (const guard of index.guardsOf(entry, index.refOf(entry))) this.#keys.add(guard);
+  /** Notes the guards of `entry` of `index`, the entry of `ref`. */
+  add(index: IndexDescription, entry: string, ref: ResourceRef): void {
+    for (const guard of index.guardsOf(entry, ref)) this.#keys.add(guard);
   }
 
   /** The puts of the guards noted since the last call, each with a fresh value. */

@@ -92,7 +92,7 @@ export async function repairIndices(engine: Engine, rules: RuleSet = builtinRule
         for (const index of INDICES) {
           for (const [entry, value] of index.entriesOf(record, json)) {
             await writer.put(entry, value);
-            guards.add(index, entry);
+            guards.add(index, entry, record.ref);
             indexCount++;
           }
         }

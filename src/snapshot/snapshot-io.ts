@@ -243,7 +243,7 @@ class RestoreWriter {
       for (const index of INDICES) {
         for (const [key, value] of index.entriesOf(entry.record, json)) {
           put(key, value);
-          this.#guards.add(index, key);
+          this.#guards.add(index, key, entry.record.ref);
         }
       }
       const name = typeCounterName(entry.record.ref);

@@ -102,12 +102,12 @@ export const SECTIONS: readonly CatalogueEntry[] = [
   {
     name: SELECTS_GUARD_SECTION, fields: 3, kind: 'guard',
     holds: 'the guard of the selector entries under one pair: {namespace}/{key}/{value}',
-    writtenBy: 'store writes (indices/selector-index.ts)',
+    writtenBy: 'store writes (indices/selector-index.ts); restore, repair and the layout upgrade, for every entry they find or write (indices/index-catalogue.ts)',
   },
   {
     name: LABEL_GUARD_SECTION, fields: 6, kind: 'guard',
     holds: 'the guard of the label entries of a selected type: {group}/{version}/{kind}/{namespace}/{key}/{value}',
-    writtenBy: 'store writes (indices/selector-index.ts)',
+    writtenBy: 'store writes (indices/selector-index.ts); restore, repair and the layout upgrade, for every entry they find or write (indices/index-catalogue.ts)',
   },
   {
     name: SPO_SECTION, fields: 2 * REF_FIELDS + 1, kind: 'record',

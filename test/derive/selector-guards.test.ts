@@ -12,7 +12,7 @@ import { repairIndices } from '../../src/integrity/repair.js';
 import { verifyIntegrity } from '../../src/integrity/verify.js';
 import { isStoreError } from '../../src/storage/errors.js';
 import type { Engine } from '../../src/storage/engine.js';
-import { CURRENT_LAYOUT, LABEL_GUARD_SECTION, LAYOUT_KEY, SELECTS_GUARD_SECTION, SELECTS_SECTION } from '../../src/storage/key-catalogue.js';
+import { CURRENT_LAYOUT, LABEL_GUARD_SECTION, LABEL_SECTION, LAYOUT_KEY, SELECTS_GUARD_SECTION, SELECTS_SECTION } from '../../src/storage/key-catalogue.js';
 import { encodeKey, formatKey, prefixRange } from '../../src/storage/key-codec.js';
 import { openLevelEngine } from '../../src/storage/level-engine.js';
 import { decodeNumber, encodeNumber } from '../../src/storage/number-codec.js';
@@ -107,6 +107,18 @@ for (const factory of factories) {
 }
 
 describe('key layout', () => {
+  it('upgrades a store that holds a malformed index key: the key is left for verify to report, the store opens', async () => {
+    const engine = await openLevelEngine();
+    const stray = `${encodeKey(LABEL_SECTION)}a\x01Z\x00`; // a bad escape: no key the codec makes
+    await engine.commit({ checks: [], puts: [[stray, new Uint8Array()]], dels: [], counters: [], changes: 0 });
+    const store = await openStoreOn(new KeptOpen(engine), setup);
+    await store.close();
+    assert.equal(decodeNumber(await engine.get(LAYOUT_KEY), 'layout'), CURRENT_LAYOUT);
+    assert.ok((await verifyIntegrity(engine)).findings.some((f) => f.key === JSON.stringify(stray)));
+    await engine.close();
+  });
+
+
   it('refuses a store kept in a newer layout than this version knows, with CORRUPTED naming both', async () => {
     const engine = await openLevelEngine();
     await engine.commit({ checks: [], puts: [[LAYOUT_KEY, encodeNumber(CURRENT_LAYOUT + 1)]], dels: [], counters: [], changes: 0 });
