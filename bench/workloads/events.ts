@@ -11,6 +11,7 @@ import { subscribeEvents, type StreamContext } from '../../src/events/event-stre
 import type { ChangeLog } from '../../src/events/change-log.js';
 import type { StoreEvent } from '../../src/events/types.js';
 import { openStore } from '../../src/store/open-store.js';
+import type { ResourceStore } from '../../src/store/resource-store.js';
 import { rate, type BenchCase } from '../harness.js';
 import { resource, scratch } from '../data.js';
 
@@ -78,10 +79,8 @@ function fanOut(count: number, subscribers: number): BenchCase {
   };
 }
 
-/** p50 and p99 write-to-delivery latency (ms) of `seconds` of adds at `perSecond`. */
-async function latency(perSecond: number, seconds: number): Promise<{ p50: number; p99: number }> {
-  const dir = scratch();
-  const store = await openStore({ path: dir.path });
+/** Write-to-delivery latencies (ms, sorted) of `seconds` of adds at `perSecond` into `store`, one subscriber; throws unless every add is delivered. */
+export async function deliveryLatencies(store: ResourceStore, perSecond: number, seconds: number): Promise<number[]> {
   const issued = new Map<string, number>();
   const latencies: number[] = [];
   const sub = store.subscribe({ type: { version: 'v1', kind: 'Pod' } }).subscribe((event) => {
@@ -89,29 +88,47 @@ async function latency(perSecond: number, seconds: number): Promise<{ p50: numbe
     const start = issued.get(event.resource.ref.name);
     if (start !== undefined) latencies.push(performance.now() - start);
   });
-  const total = perSecond * seconds;
+  const total = Math.round(perSecond * seconds);
   const begin = performance.now();
   const writes: Promise<unknown>[] = [];
   let sent = 0;
-  await new Promise<void>((resolve) => {
-    const tick = (): void => {
-      const due = Math.min(total, Math.floor(((performance.now() - begin) / 1000) * perSecond));
-      while (sent < due) {
-        const input = resource(sent++);
-        issued.set(input.ref.name, performance.now());
-        writes.push(store.add(input));
-      }
-      if (sent < total) setImmediate(tick);
-      else resolve();
-    };
-    tick();
-  });
-  await Promise.all(writes);
-  sub.unsubscribe();
-  await store.close();
-  dir.remove();
-  latencies.sort((a, b) => a - b);
-  return { p50: latencies[Math.floor(latencies.length * 0.5)]!, p99: latencies[Math.floor(latencies.length * 0.99)]! };
+  try {
+    await new Promise<void>((resolve) => {
+      const tick = (): void => {
+        const due = Math.min(total, Math.floor(((performance.now() - begin) / 1000) * perSecond));
+        while (sent < due) {
+          const input = resource(sent++);
+          issued.set(input.ref.name, performance.now());
+          writes.push(store.add(input));
+        }
+        if (sent < total) setImmediate(tick);
+        else resolve();
+      };
+      tick();
+    });
+    await Promise.all(writes);
+  } finally {
+    sub.unsubscribe();
+  }
+  if (latencies.length !== total) throw new Error(`delivered ${latencies.length} of ${total} adds`);
+  return latencies.sort((a, b) => a - b);
+}
+
+/** The p50 and p99 of sorted latencies. */
+export function percentiles(sorted: readonly number[]): { p50: number; p99: number } {
+  return { p50: sorted[Math.floor(sorted.length * 0.5)]!, p99: sorted[Math.floor(sorted.length * 0.99)]! };
+}
+
+/** p50 and p99 write-to-delivery latency (ms) of `seconds` of adds at `perSecond`, on disk. */
+async function latency(perSecond: number, seconds: number): Promise<{ p50: number; p99: number }> {
+  const dir = scratch();
+  const store = await openStore({ path: dir.path });
+  try {
+    return percentiles(await deliveryLatencies(store, perSecond, seconds));
+  } finally {
+    await store.close();
+    dir.remove();
+  }
 }
 
 export function eventCases(count: number, latencySeconds: number): BenchCase[] {

@@ -11,6 +11,8 @@ import { DEFAULT_RETENTION } from '../../src/events/change-log.js';
 import { KEY_SPACE } from '../../src/storage/key-catalogue.js';
 import { openLevelEngine } from '../../src/storage/level-engine.js';
 import { openStore, openStoreOn } from '../../src/store/open-store.js';
+import type { ResourceStore } from '../../src/store/resource-store.js';
+import type { ResourceInput } from '../../src/model/types.js';
 import { rate, type BenchCase } from '../harness.js';
 import { resource, scratch } from '../data.js';
 
@@ -21,7 +23,7 @@ const stored = new Map<number, Promise<Array<[string, Uint8Array]>>>();
  * fixed shuffled order: the store's batches spread over the key space as its resources do, and a
  * sorted stream would let LevelDB move whole files down its levels without merging them.
  */
-function storedEntries(n: number): Promise<Array<[string, Uint8Array]>> {
+export function storedEntries(n: number): Promise<Array<[string, Uint8Array]>> {
   if (!stored.has(n)) stored.set(n, readStoredEntries(n).then(shuffled));
   return stored.get(n)!;
 }
@@ -69,21 +71,26 @@ async function rawIngest(n: number): Promise<number> {
   }
 }
 
+/** Resources per second writing `inputs` into `store`: through `add` with `inFlight` calls in flight, or through `batch` of 1,000. */
+export function ingestInto(store: ResourceStore, inputs: readonly ResourceInput[], mode: 'add' | 'batch', inFlight = 64): Promise<number> {
+  return rate(inputs.length, async () => {
+    if (mode === 'batch') {
+      for (let b = 0; b < inputs.length; b += 1000) await store.batch(inputs.slice(b, b + 1000).map((r) => ({ op: 'add' as const, resource: r })));
+    } else {
+      let next = 0;
+      await Promise.all(Array.from({ length: inFlight }, async () => {
+        while (next < inputs.length) await store.add(inputs[next++]!);
+      }));
+    }
+  });
+}
+
 async function storeIngest(n: number, mode: 'add' | 'batch'): Promise<number> {
   const inputs = Array.from({ length: n }, (_, i) => resource(i));
   const dir = scratch();
   const store = await openStore({ path: dir.path });
   try {
-    return await rate(n, async () => {
-      if (mode === 'batch') {
-        for (let b = 0; b < n; b += 1000) await store.batch(inputs.slice(b, b + 1000).map((r) => ({ op: 'add' as const, resource: r })));
-      } else {
-        let next = 0;
-        await Promise.all(Array.from({ length: 64 }, async () => {
-          while (next < n) await store.add(inputs[next++]!);
-        }));
-      }
-    });
+    return await ingestInto(store, inputs, mode);
   } finally {
     await store.close();
     dir.remove();
