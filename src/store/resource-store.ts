@@ -77,7 +77,6 @@ type PreparedOperation =
   | { readonly kind: 'relate'; readonly run: (txn: Transaction, now: number) => Promise<Relationship>; readonly locks: string[]; readonly reads: string[] }
   | { readonly kind: 'unrelate'; readonly run: (txn: Transaction) => Promise<Relationship | undefined>; readonly locks: string[]; readonly reads: string[] };
 
-/** An open store of resources and relationships. Create one with `openStore`. */
 /** The keys of frozen refs already validated: a ref a resource carries (frozen) is read again and again by the same caller. */
 const keysOfFrozenRefs = new WeakMap<object, string>();
 
@@ -90,6 +89,7 @@ function cacheKeyOf(ref: RefInput): string {
   return key;
 }
 
+/** An open store of resources and relationships. Create one with `openStore`. */
 export class ResourceStore {
   readonly #engine: Engine;
   readonly #cache: ReadCache;

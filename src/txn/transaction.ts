@@ -77,7 +77,8 @@ export class Transaction {
   /**
    * Makes the committed value of `key` a precondition, even when this transaction has written the
    * key itself: a range guard (see the module comment) must hold against other writers whatever
-   * this transaction wrote to it.
+   * this transaction wrote to it. Returns whether the guarded range may hold entries: the guard is
+   * stored, or this transaction wrote it (a guard is present whenever its range holds an entry).
    */
   async guard(key: string): Promise<boolean> {
     if (!this.#reads.has(key)) this.#reads.set(key, await this.#read(key));
