@@ -36,7 +36,7 @@ const all: Record<string, () => BenchCase[]> = {
   list: () => readCases(n, 1).filter((c) => c.workload === 'list'),
   relations: () => relationCases(n, quick ? 100 : 1000),
   derive: () => deriveCases(n),
-  events: () => eventCases(quick ? 200_000 : 1_000_000, quick ? 1 : 3),
+  events: () => eventCases(quick ? 200_000 : 1_000_000, quick ? 5_000 : 20_000, quick ? 1 : 3),
   kube: () => kubeCases(n),
   scale: () => scaleCases(chosenN ? [10_000, chosenN] : quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000]),
   // On PostgreSQL a write costs round trips, not microseconds: a smaller N keeps a run in minutes.

@@ -30,7 +30,7 @@ import { encodeKey, prefixRange } from '../../src/storage/key-codec.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 import { rate, type BenchCase } from '../harness.js';
-import { deliveryLatencies, percentiles } from './events.js';
+import { addCapacity, deliveryLatencies, HalfCapacity, percentiles } from './events.js';
 import { ingestInto, storedEntries } from './ingest.js';
 import { NAMESPACES, randomInts, ref, resource, scratch } from '../data.js';
 
@@ -298,19 +298,9 @@ async function latency(db: BenchDatabase, perSecond: number, seconds: number): P
 /** Adds per second with 64 in flight and one subscriber counting the events, on a fresh PostgreSQL store. */
 async function capacity(db: BenchDatabase, writes: number): Promise<number> {
   const { store, dispose } = await pgStore(db);
-  let delivered = 0;
-  const sub = store.subscribe({ type: { version: 'v1', kind: 'Pod' } }).subscribe(() => delivered++);
   try {
-    const figure = await rate(writes, async () => {
-      let next = 0;
-      await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < writes) await store.add(resource(next++));
-      }));
-    });
-    check(delivered, writes);
-    return figure;
+    return await addCapacity(store, writes, IN_FLIGHT);
   } finally {
-    sub.unsubscribe();
     await dispose();
   }
 }
@@ -411,12 +401,7 @@ export function postgresCases(n: number, quick: boolean): BenchCase[] {
   const listNamespaces = Array.from({ length: lists }, (_, i) => (i * 7) % NAMESPACES);
   const pickRs = randomInts(replicaSets, queries, 7).map(rsRef);
   const pickNode = randomInts(nodes, queries, 9).map(nodeRef);
-  const capacityRounds: number[] = [];
-  const load = (): number => {
-    if (capacityRounds.length === 0) throw new Error('the capacity case runs before the latency cases');
-    const median = [...capacityRounds].sort((a, b) => a - b)[capacityRounds.length >> 1]!;
-    return Math.max(10, Math.round(median / 2 / 10) * 10);
-  };
+  const half = new HalfCapacity();
 
   const storeGets = (store: (f: ReadFixture) => ResourceStore) => async (): Promise<number> => {
     const s = store(await reads.fixture);
@@ -550,18 +535,14 @@ export function postgresCases(n: number, quick: boolean): BenchCase[] {
       ...versusSql,
       name: `watch: add capacity, ${IN_FLIGHT} in flight, one subscriber (${capacityWrites.toLocaleString('en-US')} adds; the latency rows run at half)`,
       unit: 'writes/s',
-      project: async () => {
-        const figure = await capacity(db, capacityWrites);
-        capacityRounds.push(figure);
-        return figure;
-      },
+      project: async () => half.note(await capacity(db, capacityWrites)),
     },
     ...(['p50', 'p99'] as const).map((p): BenchCase => ({
       ...versusSql,
       name: `watch: write-to-delivery ${p} at half the add capacity (${latencySeconds} s a round)`,
       unit: 'ms',
-      setup: async () => void process.stderr.write(`  latency load: ${load()} writes/s\n`),
-      project: async () => (await latency(db, load(), latencySeconds))[p],
+      setup: async () => void process.stderr.write(`  latency load: ${half.load} writes/s\n`),
+      project: async () => (await latency(db, half.load, latencySeconds))[p],
     })),
     ...(['writes', 'commits'] as const).map((figure): BenchCase => ({
       ...versusSql,
