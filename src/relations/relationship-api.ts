@@ -86,7 +86,7 @@ export class RelationshipApi {
     this.#checkCount(inputs.length);
     const rels = inputs.map((input, i) => this.prepare(input, `relationships[${i}]`));
     const { runner, predicates } = this.#deps;
-    const reads = rels.flatMap((rel) => this.readKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object }));
+    const reads = (): string[] => rels.flatMap((rel) => this.readKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object }));
     return runner.run(rels.flatMap((rel) => this.lockKeys(rel)), reads, async (txn, now) => {
       const added: Relationship[] = [];
       for (const rel of rels) added.push(await addRelationship(txn, rel, predicates, now));
@@ -98,7 +98,7 @@ export class RelationshipApi {
     this.#checkCount(inputs.length);
     const triples = inputs.map((input, i) => this.prepareTriple(input, `relationships[${i}]`));
     const { runner, predicates } = this.#deps;
-    return runner.run(triples.flatMap((triple) => this.lockKeys(triple)), triples.flatMap((triple) => this.readKeys(triple)), async (txn) => {
+    return runner.run(triples.flatMap((triple) => this.lockKeys(triple)), () => triples.flatMap((triple) => this.readKeys(triple)), async (txn) => {
       const deleted: Array<Relationship | undefined> = [];
       for (const triple of triples) deleted.push(await deleteRelationship(txn, triple, predicates, ignoreMissing));
       return deleted;

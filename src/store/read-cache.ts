@@ -5,7 +5,8 @@
  * caller keeps that resource. The synchronous cached read (`resource`, the store's `getCached`)
  * instead keeps one frozen resource per entry, its data parsed when it is built, and counts it:
  * callers that read the same resources again and again (a controller's reconcile loop) share
- * it, as an informer's cache shares its objects. So what the cache holds is what it counts:
+ * it, as an informer's cache shares its objects; read by a frozen ref the caller holds, it goes
+ * straight to the entry that ref found last while the cache still holds that entry. So what the cache holds is what it counts:
  * about twice each resource's encoded size (the bytes, plus the ref, labels and annotations
  * decoded beside them), and for a resource read through `resource`, about four times its data's
  * encoded size more (V8 objects of parsed JSON).
@@ -16,7 +17,7 @@
  * read, and let a write name the exact value it expects as its precondition.
  */
 import { LRUCache } from 'lru-cache';
-import { JSON_TYPE_URL, toResource, type ResourceRecord } from '../model/resource-codec.js';
+import { JSON_TYPE_URL, toParsedResource, toResource, type ResourceRecord } from '../model/resource-codec.js';
 import type { Resource } from '../model/types.js';
 
 /** Bounds of the read cache. */
@@ -46,16 +47,25 @@ function entrySize(entry: StoredResource): number {
 export const DEFAULT_CACHE_ENTRIES = 10_000;
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 
+/** An entry as the cache holds it: marked superseded once the cache no longer holds it for its key. */
+type Held = StoredResource & { superseded?: true };
+
 export class ReadCache {
-  readonly #lru: LRUCache<string, StoredResource> | undefined;
+  readonly #lru: LRUCache<string, Held> | undefined;
+  /** For each frozen ref read through `resourceOf`, the entry it found last. */
+  readonly #lastFound = new WeakMap<object, Held>();
+  #quickReads = 0;
 
   constructor(options: CacheOptions = {}) {
     const max = options.maxEntries ?? DEFAULT_CACHE_ENTRIES;
     if (max > 0) {
-      this.#lru = new LRUCache({
+      this.#lru = new LRUCache<string, Held>({
         max,
         maxSize: options.maxBytes ?? DEFAULT_CACHE_BYTES,
         sizeCalculation: entrySize,
+        dispose: (entry) => {
+          entry.superseded = true;
+        },
       });
     }
   }
@@ -74,20 +84,44 @@ export class ReadCache {
    * changes; undefined when the key is not cached. Marks the entry used.
    */
   resource(key: string): Resource | undefined {
-    const entry = this.#lru?.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.resource !== undefined) return entry.resource;
+    const entry = this.#withResource(key);
     // Data that is not JSON (a protobuf Any) holds bytes a caller could change: each read gets its own.
-    if (entry.record.data.typeUrl !== JSON_TYPE_URL) return toResource(entry.record);
-    const resource = toResource(entry.record);
-    void resource.data; // parsed now, while the entry is counted with it
+    return entry === undefined ? undefined : (entry.resource ?? toResource(entry.record));
+  }
+
+  /**
+   * `resource` for a ref a caller holds and reads through again and again (a controller holds the
+   * refs of the resources it lists or watches): for a frozen ref, the entry found last is kept, and
+   * while it is still the cached entry of its key (the cache marks an entry superseded when it
+   * replaces, deletes or evicts it) it is returned with no lookup by key. One such read in 16 also
+   * marks the entry used, so that what is read only this way still stays cached.
+   */
+  resourceOf<R extends object>(ref: R, keyOf: (ref: R) => string): Resource | undefined {
+    const last = this.#lastFound.get(ref);
+    if (last !== undefined && last.superseded !== true) {
+      if ((++this.#quickReads & 15) === 0) this.#lru!.get(keyOf(ref));
+      return last.resource;
+    }
+    const entry = this.#withResource(keyOf(ref));
+    if (entry === undefined) return undefined;
+    if (entry.resource === undefined) return toResource(entry.record);
+    if (Object.isFrozen(ref)) this.#lastFound.set(ref, entry);
+    return entry.resource;
+  }
+
+  /** The entry at `key`, with its shared resource built and counted when its data is JSON. */
+  #withResource(key: string): Held | undefined {
+    const entry = this.#lru?.get(key);
+    if (entry === undefined || entry.resource !== undefined || entry.record.data.typeUrl !== JSON_TYPE_URL) return entry;
+    const resource = toParsedResource(entry.record); // parsed now, while the entry is counted with it
     // A new entry, so the cache counts it again, parsed data and all (it does not recount a value set again).
-    this.#lru!.set(key, { record: entry.record, bytes: entry.bytes, resource });
-    return resource;
+    const built: Held = { record: entry.record, bytes: entry.bytes, resource };
+    this.#lru!.set(key, built);
+    return built;
   }
 
   set(key: string, entry: StoredResource): void {
-    this.#lru?.set(key, entry);
+    this.#lru?.set(key, { ...entry });
   }
 
   delete(key: string): void {

@@ -73,9 +73,9 @@ export interface StoreSetup {
 
 /** One validated operation of a write. */
 type PreparedOperation =
-  | { readonly kind: 'resource'; readonly write: PreparedWrite; readonly locks: string[]; readonly reads: string[] }
-  | { readonly kind: 'relate'; readonly run: (txn: Transaction, now: number) => Promise<Relationship>; readonly locks: string[]; readonly reads: string[] }
-  | { readonly kind: 'unrelate'; readonly run: (txn: Transaction) => Promise<Relationship | undefined>; readonly locks: string[]; readonly reads: string[] };
+  | { readonly kind: 'resource'; readonly write: PreparedWrite; readonly locks: string[]; readonly reads: () => string[] }
+  | { readonly kind: 'relate'; readonly run: (txn: Transaction, now: number) => Promise<Relationship>; readonly locks: string[]; readonly reads: () => string[] }
+  | { readonly kind: 'unrelate'; readonly run: (txn: Transaction) => Promise<Relationship | undefined>; readonly locks: string[]; readonly reads: () => string[] };
 
 /** The keys of frozen refs already validated: a ref a resource carries (frozen) is read again and again by the same caller. */
 const keysOfFrozenRefs = new WeakMap<object, string>();
@@ -224,11 +224,12 @@ export class ResourceStore {
    * listers read an informer's cache. The resource is frozen and shared by every caller until it
    * changes. On an engine other processes write to (PostgreSQL), the cache follows their writes as
    * this process learns of them (as its watchers do), so it may lag them by that much; `get`
-   * reads the database. INVALID_ARGUMENT for a malformed ref, as `get`.
+   * reads the database. INVALID_ARGUMENT for a malformed ref, as `get`. A frozen ref (a resource's
+   * own, as the store hands it out) is checked once and read again through the entry it found.
    */
   getCached(ref: RefInput): Resource | undefined {
     if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
-    return this.#cache.resource(cacheKeyOf(ref));
+    return typeof ref === 'object' && ref !== null ? this.#cache.resourceOf(ref, cacheKeyOf) : this.#cache.resource(cacheKeyOf(ref));
   }
 
   /**
@@ -444,13 +445,14 @@ export class ResourceStore {
 
   /** A resource write with what its content derives (content rules run here, before anything is read), and the keys it queues behind. */
   #resourceOperation(prepared: PreparedWrite): PreparedOperation {
-    if (prepared.content === undefined) return { kind: 'resource', write: prepared, locks: [prepared.key], reads: [endCountKey(prepared.ref)] }; // a delete reads the count that guards the relationships it deletes
+    if (prepared.content === undefined) return { kind: 'resource', write: prepared, locks: [prepared.key], reads: () => [endCountKey(prepared.ref)] }; // a delete reads the count that guards the relationships it deletes
     const derivation = planDerivation(this.#rules, prepared.ref, prepared.content, jsonReader());
+    const { labels } = prepared.content;
     return {
       kind: 'resource',
       write: { ...prepared, derivation },
       locks: [prepared.key, ...planLockKeys(derivation)],
-      reads: planReadKeys(this.#rules, prepared.ref, prepared.content.labels, derivation),
+      reads: () => planReadKeys(this.#rules, prepared.ref, labels, derivation),
     };
   }
 
@@ -469,7 +471,7 @@ export class ResourceStore {
         return {
           kind: 'relate',
           locks: this.#relations.lockKeys(rel),
-          reads: this.#relations.readKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object }),
+          reads: () => this.#relations.readKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object }),
           run: (txn, now) => addRelationship(txn, rel, this.#predicates, now),
         };
       }
@@ -479,7 +481,7 @@ export class ResourceStore {
         return {
           kind: 'unrelate',
           locks: this.#relations.lockKeys(triple),
-          reads: this.#relations.readKeys(triple),
+          reads: () => this.#relations.readKeys(triple),
           run: (txn) => deleteRelationship(txn, triple, this.#predicates, ignore),
         };
       }
@@ -495,7 +497,7 @@ export class ResourceStore {
   async #execute(operations: readonly PreparedOperation[], inBatch: boolean): Promise<BatchResult[]> {
     const outcomes = await this.#runner.run(
       operations.flatMap((operation) => operation.locks),
-      operations.flatMap((operation) => operation.reads),
+      () => operations.flatMap((operation) => operation.reads()),
       async (txn, now) => {
         const ctx = this.#writeContext(now);
         const outcomes: Array<() => BatchResult> = [];

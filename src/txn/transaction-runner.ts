@@ -33,9 +33,10 @@ export class TransactionRunner {
    * to read are read together first, in one round trip; a value read early is no less safe,
    * since the commit checks it.
    */
-  async #reader(lockKeys: readonly string[], reads: readonly string[]): Promise<KeyReader> {
-    if (!this.#engine.shared || lockKeys.length + reads.length < 2) return this.#read;
-    const keys = [...new Set([...lockKeys, ...reads])];
+  async #reader(lockKeys: readonly string[], reads: () => readonly string[]): Promise<KeyReader> {
+    if (!this.#engine.shared) return this.#read;
+    const keys = [...new Set([...lockKeys, ...reads()])];
+    if (keys.length < 2) return this.#read;
     const values = await this.#engine.getMany(keys);
     const preloaded = new Map(keys.map((key, i) => [key, values[i]]));
     return (key) => (preloaded.has(key) ? Promise.resolve(preloaded.get(key)) : this.#read(key));
@@ -43,9 +44,10 @@ export class TransactionRunner {
 
   /**
    * Runs `body` in a transaction holding `lockKeys`, commits what it wrote, and returns what it
-   * returned. A body that throws writes nothing. `reads`: keys the body is sure to read.
+   * returned. A body that throws writes nothing. `reads`: the keys the body is sure to read, asked
+   * for only on a shared engine.
    */
-  async run<T>(lockKeys: readonly string[], reads: readonly string[], body: (txn: Transaction, now: number) => Promise<T>): Promise<T> {
+  async run<T>(lockKeys: readonly string[], reads: () => readonly string[], body: (txn: Transaction, now: number) => Promise<T>): Promise<T> {
     const release = await this.#locks.acquire([...new Set(lockKeys)]);
     try {
       for (let attempt = 1; ; attempt++) {

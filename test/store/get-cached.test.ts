@@ -39,6 +39,32 @@ for (const factory of factories) {
       }
     });
 
+    it('by a frozen ref it holds, follows updates, deletes and evictions, and keeps what it reads cached', async () => {
+      const { store } = await factory.open({ cache: { maxEntries: 3 } });
+      try {
+        const { ref } = await store.add(pod('a', { app: 'web' }));
+        const first = store.getCached(ref);
+        assert.equal(store.getCached(ref), first, 'read again through the entry it found');
+        await store.update({ ...pod('a', { app: 'api' }), version: 1 });
+        assert.deepEqual(store.getCached(ref)?.labels, { app: 'api' }, 'an update supersedes the entry it remembered');
+        await store.delete(ref);
+        assert.equal(store.getCached(ref), undefined, 'a delete too');
+        await store.add(pod('a', { app: 'db' }));
+        assert.deepEqual(store.getCached(ref)?.labels, { app: 'db' });
+
+        // Read only through the ref (16 reads between writes), it stays while 20 others pass through a cache of 3.
+        for (let i = 0; i < 20; i++) {
+          await store.add(pod(`other-${i}`));
+          for (let read = 0; read < 16; read++) assert.deepEqual(store.getCached(ref)?.labels, { app: 'db' }, `after ${i + 1} other writes`);
+        }
+        // Not read, it is evicted, and the entry the ref remembered goes with it.
+        for (let i = 20; i < 23; i++) await store.add(pod(`other-${i}`));
+        assert.equal(store.getCached(ref), undefined, 'evicted');
+      } finally {
+        await store.close();
+      }
+    });
+
     it('rejects a malformed ref with INVALID_ARGUMENT and a closed store with CLOSED', async () => {
       const { store } = await factory.open();
       assert.throws(() => store.getCached({ version: 'v1', kind: 'Pod', name: 42 } as never), (err) => isStoreError(err) && err.code === 'INVALID_ARGUMENT');
