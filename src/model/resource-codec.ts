@@ -10,6 +10,7 @@
 import { resourcestore } from '../gen/schema.js';
 import { StoreError, invalidArgument } from '../storage/errors.js';
 import { longToNumber } from '../storage/number-codec.js';
+import { lazyProperty } from './lazy-property.js';
 import { refOfMessage } from './refs.js';
 import type { AnyMessage, JsonObject, Resource, ResourceData, ResourceRef } from './types.js';
 
@@ -187,36 +188,30 @@ export function unpackData(data: PackedData): ResourceData {
   return { typeUrl: data.typeUrl, value: Uint8Array.from(data.value) };
 }
 
+/** A resource's `data`, parsed and deeply frozen when first read. */
+const lazyData = lazyProperty('data', (data: PackedData) => deepFreeze(unpackData(data)));
+
 /**
  * The resource callers read, from a record: frozen, with `data` unpacked (and deeply frozen) on
  * first access, so a write, or a list whose caller reads only refs and labels, never parses it.
  */
 export function toResource(record: ResourceRecord): Resource {
   if (record.data.typeUrl !== JSON_TYPE_URL) return toResourceWithBytes(record);
-  let data: ResourceData | undefined;
-  Object.freeze(record.ref);
-  Object.freeze(record.labels);
-  Object.freeze(record.annotations);
-  return Object.freeze({
-    ref: record.ref,
-    uid: record.uid,
-    get data(): ResourceData {
-      return (data ??= deepFreeze(unpackData(record.data)));
-    },
-    labels: record.labels,
-    annotations: record.annotations,
-    createdAt: isoTime(record.createdAtMs),
-    updatedAt: isoTime(record.updatedAtMs),
-    version: record.version,
-    revision: record.revision,
-  });
+  const resource: Record<string, unknown> = { ref: Object.freeze(record.ref), uid: record.uid };
+  lazyData.define(resource, record.data);
+  resource.labels = Object.freeze(record.labels);
+  resource.annotations = Object.freeze(record.annotations);
+  resource.createdAt = isoTime(record.createdAtMs);
+  resource.updatedAt = isoTime(record.updatedAtMs);
+  resource.version = record.version;
+  resource.revision = record.revision;
+  return Object.freeze(resource) as unknown as Resource;
 }
 
 /**
  * The resource of a record whose data is JSON, frozen, its data parsed now and held as a plain
- * property: for a resource that is kept and read again and again (the read cache's shared one).
- * Every such resource has the same shape, so reading its fields stays fast however many there
- * are; a lazy getter is a function of each object's own, which gives each object a shape of its own.
+ * property: for a resource that is kept and read again and again (the read cache's shared one,
+ * whose parsed data the cache counts), so that reading its data is a field read.
  */
 export function toParsedResource(record: ResourceRecord): Resource {
   return Object.freeze({

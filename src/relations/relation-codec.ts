@@ -6,6 +6,7 @@
 import { resourcestore } from '../gen/schema.js';
 import { StoreError } from '../storage/errors.js';
 import { deepFreeze, isoTime } from '../model/resource-codec.js';
+import { lazyProperty } from '../model/lazy-property.js';
 import { longToNumber } from '../storage/number-codec.js';
 import { refOfMessage } from '../model/refs.js';
 import type { ResourceRef } from '../model/types.js';
@@ -75,6 +76,11 @@ export function relationshipOfRecord(record: RelationshipRecord, predicates: Pre
   return relationshipOf(refOfMessage(subject), predicates.typeUrl(predicate.type), predicate.value, refOfMessage(object), createdAtMs, updatedAtMs, derived ?? '', predicates);
 }
 
+/** A predicate's `value`, its fields decoded (and deeply frozen) when first read. */
+const lazyValue = lazyProperty('value', ({ typeUrl, value, predicates }: { typeUrl: string; value: Uint8Array; predicates: PredicateRegistry }) =>
+  deepFreeze(predicates.unpack(typeUrl, value).value),
+);
+
 function relationshipOf(
   subject: ResourceRef,
   typeUrl: string,
@@ -85,14 +91,9 @@ function relationshipOf(
   derived: string,
   predicates: PredicateRegistry,
 ): Relationship {
-  let fields: Record<string, unknown> | null | undefined;
-  const predicate = Object.freeze({
-    type: predicates.typeName(typeUrl),
-    get value(): Readonly<Record<string, unknown>> | null {
-      if (fields === undefined) fields = deepFreeze(predicates.unpack(typeUrl, value).value);
-      return fields;
-    },
-  });
+  const predicate = { type: predicates.typeName(typeUrl) } as Relationship['predicate'];
+  lazyValue.define(predicate, { typeUrl, value, predicates });
+  Object.freeze(predicate);
   return Object.freeze({
     subject: Object.freeze(subject),
     predicate,
