@@ -38,28 +38,40 @@ export function prefixRange(prefix: string): { gte: string; lt: string } {
   return { gte: prefix, lt: prefix.slice(0, -1) + ESCAPE };
 }
 
-/** Decodes a key into its section and fields. Throws on a key the codec could not have made. */
+/**
+ * Decodes a key into its section and fields. Throws on a key the codec could not have made. Each
+ * field is cut out whole between terminators (an escaped NUL holds none), and only a field that
+ * holds an escape is rebuilt character by character.
+ */
 export function decodeKey(key: string): { section: string; fields: string[] } {
   const sectionEnd = key.indexOf(TERMINATOR);
   if (sectionEnd < 0) throw new Error('key has no section terminator');
   const fields: string[] = [];
-  let field = '';
-  for (let i = sectionEnd + 1; i < key.length; i++) {
-    const c = key[i];
-    if (c === TERMINATOR) {
-      fields.push(field);
-      field = '';
-    } else if (c === ESCAPE) {
-      const next = key[++i];
-      if (next === '\x01') field += TERMINATOR;
-      else if (next === '\x02') field += ESCAPE;
-      else throw new Error(`bad escape at ${i} in key`);
-    } else {
-      field += c;
-    }
+  for (let start = sectionEnd + 1; start < key.length; ) {
+    const end = key.indexOf(TERMINATOR, start);
+    if (end < 0) throw new Error('key does not end with a terminator');
+    const field = key.slice(start, end);
+    fields.push(field.includes(ESCAPE) ? unescapeField(field, start) : field);
+    start = end + 1;
   }
-  if (field !== '') throw new Error('key does not end with a terminator');
   return { section: key.slice(0, sectionEnd), fields };
+}
+
+/** A field with its escapes undone; `offset` is where it starts in its key, for the error. */
+function unescapeField(field: string, offset: number): string {
+  let out = '';
+  for (let i = 0; i < field.length; i++) {
+    const c = field[i];
+    if (c !== ESCAPE) {
+      out += c;
+      continue;
+    }
+    const next = field[++i];
+    if (next === '\x01') out += TERMINATOR;
+    else if (next === '\x02') out += ESCAPE;
+    else throw new Error(`bad escape at ${offset + i} in key`);
+  }
+  return out;
 }
 
 /** A key as people read it: `/section/field1/field2`, with `/`, `%` and control characters as `%NN`. */
