@@ -6,10 +6,10 @@
  * instead keeps one frozen resource per entry, its data parsed when it is built, and counts it:
  * callers that read the same resources again and again (a controller's reconcile loop) share
  * it, as an informer's cache shares its objects; read by a frozen ref the caller holds, it goes
- * straight to the entry that ref found last while the cache still holds that entry. So what the cache holds is what it counts:
- * about twice each resource's encoded size (the bytes, plus the ref, labels and annotations
- * decoded beside them), and for a resource read through `resource`, about four times its data's
- * encoded size more (V8 objects of parsed JSON).
+ * straight to the entry that ref found last while the cache still holds that entry. So what the
+ * cache holds is what it counts: about twice each resource's encoded size (the bytes, plus the
+ * ref, labels and annotations decoded beside them), and for a resource read through `resource`,
+ * about four times its data's encoded size more (V8 objects of parsed JSON).
  *
  * Bounded by entries and by those bytes, least recently used out first. The store writes through
  * it when a write commits and drops an entry when its resource is deleted, so a hit is always the
