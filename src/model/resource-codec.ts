@@ -227,16 +227,18 @@ export function toParsedResource(record: ResourceRecord): Resource {
   });
 }
 
-let lastMs = NaN;
-let lastIso = '';
+/** The ISO texts of recent times: the writes of one batch share a time, and reads meet the same few again and again. */
+const isoTexts = new Map<number, string>();
 
-/** RFC 3339 text of a time; writes in one batch share their time, so the last one is kept. */
+/** RFC 3339 text of a time, remembered for the last 1,024 times asked for. */
 export function isoTime(ms: number): string {
-  if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString();
-    lastMs = ms;
+  let text = isoTexts.get(ms);
+  if (text === undefined) {
+    if (isoTexts.size === 1024) isoTexts.clear();
+    text = new Date(ms).toISOString();
+    isoTexts.set(ms, text);
   }
-  return lastIso;
+  return text;
 }
 
 /** Resources whose data is a protobuf Any: their bytes cannot be frozen, so readers get a copy. */
