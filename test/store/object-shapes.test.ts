@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/store/open-store.js';
 import { pod, podRef } from '../helpers/fixtures.js';
 
@@ -58,7 +59,8 @@ describe('resources and relationships as handed out', () => {
       console.log(JSON.stringify({ resources: %HaveSameMap(a, b) && %HasFastProperties(a), predicates: %HaveSameMap(x.predicate, y.predicate) && %HasFastProperties(x.predicate) }));
       await store.close();
     `;
-    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: root });
     assert.deepEqual(JSON.parse(out.trim().split('\n').at(-1)!), { resources: true, predicates: true });
   });
 });
