@@ -18,9 +18,9 @@ class ReturnsTarget {
   }
 }
 
+/** One object's state: the argument its property is computed from, and the value once computed. */
 interface Cell {
   readonly arg: unknown;
-  readonly compute: (arg: never) => unknown;
   value?: unknown;
   done: boolean;
 }
@@ -49,7 +49,7 @@ export function lazyProperty<A, T>(name: string, compute: (arg: A) => T): LazyPr
     get(this: object): unknown {
       const cell = Stamped.cell(this);
       if (!cell.done) {
-        cell.value = (cell.compute as (arg: unknown) => unknown)(cell.arg);
+        cell.value = compute(cell.arg as A);
         cell.done = true;
       }
       return cell.value;
@@ -60,7 +60,7 @@ export function lazyProperty<A, T>(name: string, compute: (arg: A) => T): LazyPr
   return {
     define(target, arg) {
       Object.defineProperty(target, name, descriptor);
-      new Stamped(target, { arg, compute, done: false });
+      new Stamped(target, { arg, done: false });
     },
   };
 }

@@ -196,16 +196,7 @@ const lazyData = lazyProperty('data', (data: PackedData) => deepFreeze(unpackDat
  * first access, so a write, or a list whose caller reads only refs and labels, never parses it.
  */
 export function toResource(record: ResourceRecord): Resource {
-  if (record.data.typeUrl !== JSON_TYPE_URL) return toResourceWithBytes(record);
-  const resource: Record<string, unknown> = { ref: Object.freeze(record.ref), uid: record.uid };
-  lazyData.define(resource, record.data);
-  resource.labels = Object.freeze(record.labels);
-  resource.annotations = Object.freeze(record.annotations);
-  resource.createdAt = isoTime(record.createdAtMs);
-  resource.updatedAt = isoTime(record.updatedAtMs);
-  resource.version = record.version;
-  resource.revision = record.revision;
-  return Object.freeze(resource) as unknown as Resource;
+  return record.data.typeUrl === JSON_TYPE_URL ? frozenResource(record, false) : toResourceWithBytes(record);
 }
 
 /**
@@ -214,17 +205,21 @@ export function toResource(record: ResourceRecord): Resource {
  * whose parsed data the cache counts), so that reading its data is a field read.
  */
 export function toParsedResource(record: ResourceRecord): Resource {
-  return Object.freeze({
-    ref: Object.freeze(record.ref),
-    uid: record.uid,
-    data: deepFreeze(unpackData(record.data)),
-    labels: Object.freeze(record.labels),
-    annotations: Object.freeze(record.annotations),
-    createdAt: isoTime(record.createdAtMs),
-    updatedAt: isoTime(record.updatedAtMs),
-    version: record.version,
-    revision: record.revision,
-  });
+  return frozenResource(record, true);
+}
+
+/** A record of JSON data as a frozen resource, its data parsed now or on first read. */
+function frozenResource(record: ResourceRecord, parseNow: boolean): Resource {
+  const resource: Record<string, unknown> = { ref: Object.freeze(record.ref), uid: record.uid };
+  if (parseNow) resource.data = deepFreeze(unpackData(record.data));
+  else lazyData.define(resource, record.data);
+  resource.labels = Object.freeze(record.labels);
+  resource.annotations = Object.freeze(record.annotations);
+  resource.createdAt = isoTime(record.createdAtMs);
+  resource.updatedAt = isoTime(record.updatedAtMs);
+  resource.version = record.version;
+  resource.revision = record.revision;
+  return Object.freeze(resource) as unknown as Resource;
 }
 
 /** The ISO texts of recent times: the writes of one batch share a time, and reads meet the same few again and again. */

@@ -47,7 +47,11 @@ function entrySize(entry: StoredResource): number {
 export const DEFAULT_CACHE_ENTRIES = 10_000;
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 
-/** An entry as the cache holds it: marked superseded once the cache no longer holds it for its key. */
+/**
+ * An entry as the cache holds it, marked superseded when the cache lets go of it. The mark only
+ * ever sends a read the slow way (an entry set again after it was let go stays marked), so it is
+ * never wrong to trust an unmarked entry.
+ */
 type Held = StoredResource & { superseded?: true };
 
 export class ReadCache {
@@ -120,8 +124,9 @@ export class ReadCache {
     return built;
   }
 
+  /** Caches `entry` at `key`; the entry it replaces, if another object, is marked superseded. */
   set(key: string, entry: StoredResource): void {
-    this.#lru?.set(key, { ...entry });
+    this.#lru?.set(key, entry);
   }
 
   delete(key: string): void {

@@ -55,12 +55,17 @@ describe('resources and relationships as handed out', () => {
         await store.addRelationships({ subject: owner, predicate: { type: 'OwnerReference', value: { kind: 'ReplicaSet', name: 'rs' } }, object: ref(name) });
       }
       const [a, b] = [await store.get(ref('a')), await store.get(ref('b'))];
+      const [p, q] = [store.getCached(ref('a')), store.getCached(ref('b'))];
       const [x, y] = (await store.getRelationships({ subject: owner })).items;
-      console.log(JSON.stringify({ resources: %HaveSameMap(a, b) && %HasFastProperties(a), predicates: %HaveSameMap(x.predicate, y.predicate) && %HasFastProperties(x.predicate) }));
+      console.log(JSON.stringify({
+        resources: %HaveSameMap(a, b) && %HasFastProperties(a),
+        cached: %HaveSameMap(p, q) && %HasFastProperties(p),
+        predicates: %HaveSameMap(x.predicate, y.predicate) && %HasFastProperties(x.predicate),
+      }));
       await store.close();
     `;
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: root });
-    assert.deepEqual(JSON.parse(out.trim().split('\n').at(-1)!), { resources: true, predicates: true });
+    assert.deepEqual(JSON.parse(out.trim().split('\n').at(-1)!), { resources: true, cached: true, predicates: true });
   });
 });
