@@ -5,7 +5,8 @@
  * rewrites the results section of `bench/RESULTS.md` with the machine and the date. A run of some
  * workloads replaces their rows and keeps the others', each row saying which run measured it. Each workload
  * runs in a process of its own, so one workload's garbage and heap never weigh on the next (and
- * the scale workload's peak RSS is its own).
+ * the scale workload's peak RSS is its own). `BENCH_NODE_FLAGS` (space-separated) is passed to each
+ * workload's process, to measure under node or V8 flags (e.g. `--no-allocation-site-pretenuring`).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -63,7 +64,7 @@ const results: CaseResult[] = [];
 const self = fileURLToPath(import.meta.url);
 for (const workload of Object.keys(all)) {
   if (wanted.size > 0 && !wanted.has(workload)) continue;
-  const childArgs = ['--import', 'tsx', self, '--child', workload, ...(quick ? ['--quick'] : []), ...(chosenN ? ['--n', String(chosenN)] : [])];
+  const childArgs = [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', self, '--child', workload, ...(quick ? ['--quick'] : []), ...(chosenN ? ['--n', String(chosenN)] : [])];
   const output = execFileSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
   results.push(...(JSON.parse(output.toString()) as CaseResult[]));
 }

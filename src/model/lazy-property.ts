@@ -19,10 +19,10 @@ class ReturnsTarget {
 }
 
 /** One object's state: the argument its property is computed from, and the value once computed. */
-interface Cell {
-  readonly arg: unknown;
-  value?: unknown;
-  done: boolean;
+class Cell {
+  value: unknown = undefined;
+  done = false;
+  constructor(readonly arg: unknown) {}
 }
 
 class Stamped extends ReturnsTarget {
@@ -60,7 +60,7 @@ export function lazyProperty<A, T>(name: string, compute: (arg: A) => T): LazyPr
   return {
     define(target, arg) {
       Object.defineProperty(target, name, descriptor);
-      new Stamped(target, { arg, done: false });
+      new Stamped(target, new Cell(arg));
     },
   };
 }

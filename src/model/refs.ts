@@ -1,4 +1,5 @@
 /** Refs as text: how messages name a resource, and the fields a key is made of. */
+import { plainConstructor } from './plain-constructor.js';
 import type { ResourceRef } from './types.js';
 
 /** A ref as messages name it: `apps/v1 Deployment "web/nginx"`, `v1 Node "node-1"`. */
@@ -13,15 +14,24 @@ export function refFields(ref: ResourceRef): [string, string, string, string, st
   return [ref.group, ref.version, ref.kind, ref.namespace, ref.name];
 }
 
+/** A ref from its five fields, as a plain object made without a literal (see plain-constructor.ts). */
+export const Ref = plainConstructor<[string, string, string, string, string], ResourceRef>(function Ref(group, version, kind, namespace, name) {
+  this.group = group;
+  this.version = version;
+  this.kind = kind;
+  this.namespace = namespace;
+  this.name = name;
+});
+
 /** The ref made of five key fields, in key order. */
 export function refOfFields(fields: readonly string[]): ResourceRef {
   const [group = '', version = '', kind = '', namespace = '', name = ''] = fields;
-  return { group, version, kind, namespace, name };
+  return new Ref(group, version, kind, namespace, name);
 }
 
 /** A decoded protobuf ResourceRef (whose fields may be absent) as a ref. */
 export function refOfMessage(
   m: { group?: string | null; version?: string | null; kind?: string | null; namespace?: string | null; name?: string | null } | null | undefined,
 ): ResourceRef {
-  return { group: m?.group ?? '', version: m?.version ?? '', kind: m?.kind ?? '', namespace: m?.namespace ?? '', name: m?.name ?? '' };
+  return new Ref(m?.group ?? '', m?.version ?? '', m?.kind ?? '', m?.namespace ?? '', m?.name ?? '');
 }

@@ -11,6 +11,7 @@ import { resourcestore } from '../gen/schema.js';
 import { StoreError, invalidArgument } from '../storage/errors.js';
 import { longToNumber } from '../storage/number-codec.js';
 import { lazyProperty } from './lazy-property.js';
+import { plainConstructor } from './plain-constructor.js';
 import { refOfMessage } from './refs.js';
 import type { AnyMessage, JsonObject, Resource, ResourceData, ResourceRef } from './types.js';
 
@@ -208,9 +209,15 @@ export function toParsedResource(record: ResourceRecord): Resource {
   return frozenResource(record, true);
 }
 
+/** A resource's first two fields; the rest are added in order (see plain-constructor.ts for why not a literal). */
+const ResourceObject = plainConstructor<[ResourceRef, string], Record<string, unknown>>(function ResourceObject(ref, uid) {
+  this.ref = ref;
+  this.uid = uid;
+});
+
 /** A record of JSON data as a frozen resource, its data parsed now or on first read. */
 function frozenResource(record: ResourceRecord, parseNow: boolean): Resource {
-  const resource: Record<string, unknown> = { ref: Object.freeze(record.ref), uid: record.uid };
+  const resource = new ResourceObject(Object.freeze(record.ref), record.uid);
   if (parseNow) resource.data = deepFreeze(unpackData(record.data));
   else lazyData.define(resource, record.data);
   resource.labels = Object.freeze(record.labels);

@@ -9,6 +9,7 @@
  */
 import { StoreError, brief, invalidArgument } from '../storage/errors.js';
 import { MAX_ANNOTATIONS_BYTES, labelValueProblem, qualifiedNameProblem } from './label-rules.js';
+import { Ref } from './refs.js';
 import type { ResourceRef, TypeDescriptor } from './types.js';
 
 const REF_LIMITS = { group: 253, version: 63, kind: 63, namespace: 63, name: 253 } as const;
@@ -37,13 +38,13 @@ export function normalizeRef(input: unknown, field = 'ref'): ResourceRef {
     // As Kubernetes' path-segment rule: these two would mean other paths over HTTP.
     if (input[part] === '.' || input[part] === '..') throw invalidArgument(`${field}.${part}`, `may not be ${JSON.stringify(input[part])}`);
   }
-  return {
-    group: checkRefField(`${field}.group`, input.group, REF_LIMITS.group, false),
-    version: checkRefField(`${field}.version`, input.version, REF_LIMITS.version, true),
-    kind: checkRefField(`${field}.kind`, input.kind, REF_LIMITS.kind, true),
-    namespace: checkRefField(`${field}.namespace`, input.namespace, REF_LIMITS.namespace, false),
-    name: checkRefField(`${field}.name`, input.name, REF_LIMITS.name, true),
-  };
+  return new Ref(
+    checkRefField(`${field}.group`, input.group, REF_LIMITS.group, false),
+    checkRefField(`${field}.version`, input.version, REF_LIMITS.version, true),
+    checkRefField(`${field}.kind`, input.kind, REF_LIMITS.kind, true),
+    checkRefField(`${field}.namespace`, input.namespace, REF_LIMITS.namespace, false),
+    checkRefField(`${field}.name`, input.name, REF_LIMITS.name, true),
+  );
 }
 
 /** Validates a type descriptor and fills in the default group "". */

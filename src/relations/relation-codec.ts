@@ -7,6 +7,7 @@ import { resourcestore } from '../gen/schema.js';
 import { StoreError } from '../storage/errors.js';
 import { deepFreeze, isoTime } from '../model/resource-codec.js';
 import { lazyProperty } from '../model/lazy-property.js';
+import { plainConstructor } from '../model/plain-constructor.js';
 import { longToNumber } from '../storage/number-codec.js';
 import { refOfMessage } from '../model/refs.js';
 import type { ResourceRef } from '../model/types.js';
@@ -76,9 +77,33 @@ export function relationshipOfRecord(record: RelationshipRecord, predicates: Pre
   return relationshipOf(refOfMessage(subject), predicates.typeUrl(predicate.type), predicate.value, refOfMessage(object), createdAtMs, updatedAtMs, derived ?? '', predicates);
 }
 
+/** What a predicate's `value` is decoded from. */
+class PackedValue {
+  constructor(
+    readonly typeUrl: string,
+    readonly value: Uint8Array,
+    readonly predicates: PredicateRegistry,
+  ) {}
+}
+
 /** A predicate's `value`, its fields decoded (and deeply frozen) when first read. */
-const lazyValue = lazyProperty('value', ({ typeUrl, value, predicates }: { typeUrl: string; value: Uint8Array; predicates: PredicateRegistry }) =>
-  deepFreeze(predicates.unpack(typeUrl, value).value),
+const lazyValue = lazyProperty('value', ({ typeUrl, value, predicates }: PackedValue) => deepFreeze(predicates.unpack(typeUrl, value).value));
+
+/** A predicate's `type`; its `value` is added after (see plain-constructor.ts for why not literals). */
+const PredicateObject = plainConstructor<[string], { type: string }>(function PredicateObject(type) {
+  this.type = type;
+});
+
+/** A relationship's fields, `derived` only when it was derived. */
+const RelationshipObject = plainConstructor<[ResourceRef, Relationship['predicate'], ResourceRef, string, string, string], Record<string, unknown>>(
+  function RelationshipObject(subject, predicate, object, createdAt, updatedAt, derived) {
+    this.subject = subject;
+    this.predicate = predicate;
+    this.object = object;
+    this.createdAt = createdAt;
+    this.updatedAt = updatedAt;
+    if (derived !== '') this.derived = derived;
+  },
 );
 
 function relationshipOf(
@@ -91,15 +116,9 @@ function relationshipOf(
   derived: string,
   predicates: PredicateRegistry,
 ): Relationship {
-  const predicate = { type: predicates.typeName(typeUrl) } as Relationship['predicate'];
-  lazyValue.define(predicate, { typeUrl, value, predicates });
+  const predicate = new PredicateObject(predicates.typeName(typeUrl)) as Relationship['predicate'];
+  lazyValue.define(predicate, new PackedValue(typeUrl, value, predicates));
   Object.freeze(predicate);
-  return Object.freeze({
-    subject: Object.freeze(subject),
-    predicate,
-    object: Object.freeze(object),
-    createdAt: isoTime(createdAtMs),
-    updatedAt: isoTime(updatedAtMs),
-    ...(derived === '' ? {} : { derived }),
-  });
+  const relationship = new RelationshipObject(Object.freeze(subject), predicate, Object.freeze(object), isoTime(createdAtMs), isoTime(updatedAtMs), derived);
+  return Object.freeze(relationship) as unknown as Relationship;
 }

@@ -64,8 +64,38 @@ describe('resources and relationships as handed out', () => {
       }));
       await store.close();
     `;
-    const root = fileURLToPath(new URL('../../', import.meta.url));
-    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: root });
-    assert.deepEqual(JSON.parse(out.trim().split('\n').at(-1)!), { resources: true, cached: true, predicates: true });
+    assert.deepEqual(runWithNatives(script), { resources: true, cached: true, predicates: true });
+  });
+
+  it('are allocated young by a read after a bulk load, however long the load held its own', () => {
+    // A batch holds its refs, resources and relationships until it commits, so they outlive young
+    // collections; had reads allocated them at the same object literals, V8 would have moved those
+    // literals' allocations to the old generation, and every read after a bulk load would fill it.
+    const script = `
+      import { openStore } from './src/store/open-store.ts';
+      const store = await openStore({ cache: { maxEntries: 0 } });
+      const ref = (i) => ({ group: '', version: 'v1', kind: 'Pod', namespace: 'ns-' + (i % 10), name: 'pod-' + i });
+      const owner = (i) => ({ group: 'apps', version: 'v1', kind: 'ReplicaSet', namespace: 'ns-' + (i % 10), name: 'rs-' + (i % 100) });
+      for (let b = 0; b < 20000; b += 1000) {
+        const span = Array.from({ length: 1000 }, (_, j) => b + j);
+        await store.batch(span.map((i) => ({ op: 'add', resource: { ref: ref(i), labels: { app: 'a' + (i % 50) }, data: { spec: { i } } } })));
+        await store.addRelationships(...span.map((i) => ({ subject: owner(i), predicate: { type: 'OwnerReference', value: { kind: 'ReplicaSet', name: 'rs' } }, object: ref(i) })));
+      }
+      const resource = await store.get(ref(7));
+      const [relationship] = (await store.getRelationships({ object: ref(7) })).items;
+      console.log(JSON.stringify({
+        resource: %InYoungGeneration(resource) && %InYoungGeneration(resource.ref),
+        relationship: %InYoungGeneration(relationship) && %InYoungGeneration(relationship.predicate) && %InYoungGeneration(relationship.subject),
+      }));
+      await store.close();
+    `;
+    assert.deepEqual(runWithNatives(script), { resource: true, relationship: true });
   });
 });
+
+/** Runs `script` (an ES module) in a child process with V8's natives syntax, from the repository root, and returns what it printed last, parsed. */
+function runWithNatives(script: string): unknown {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: root });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
