@@ -6,22 +6,14 @@
  * workloads replaces their rows and keeps the others', each row saying which run measured it. Each workload
  * runs in a process of its own, so one workload's garbage and heap never weigh on the next (and
  * the scale workload's peak RSS is its own). `BENCH_NODE_FLAGS` (space-separated) is passed to each
- * workload's process, to measure under node or V8 flags (e.g. `--no-allocation-site-pretenuring`).
+ * workload's process, to measure under node or V8 flags (e.g. `--no-allocation-site-pretenuring`);
+ * each runs with `--expose-gc`, so that a workload can measure live memory after a full collection.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
 import { runCase, table, type BenchCase, type CaseResult } from './harness.js';
-import { deriveCases } from './workloads/derive.js';
-import { etcdCases } from './workloads/etcd.js';
-import { eventCases } from './workloads/events.js';
-import { ingestCases } from './workloads/ingest.js';
-import { kubeCases } from './workloads/kube.js';
-import { postgresCases } from './workloads/postgres.js';
-import { readCases } from './workloads/reads.js';
-import { relationCases } from './workloads/relations.js';
-import { scaleCases } from './workloads/scale.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -31,26 +23,27 @@ const wanted = new Set(args.filter((a, i) => !a.startsWith('--') && args[i - 1] 
 const n = chosenN ?? (quick ? 10_000 : 100_000);
 const rounds = quick ? 3 : 5;
 
-const all: Record<string, () => BenchCase[]> = {
-  ingest: () => ingestCases(n),
-  get: () => readCases(n, quick ? 10_000 : 50_000).filter((c) => c.workload === 'get'),
-  list: () => readCases(n, 1).filter((c) => c.workload === 'list'),
-  relations: () => relationCases(n, quick ? 100 : 1000),
-  derive: () => deriveCases(n),
-  events: () => eventCases(quick ? 200_000 : 1_000_000, quick ? 5_000 : 20_000, quick ? 1 : 3),
-  kube: () => kubeCases(n),
-  scale: () => scaleCases(chosenN ? [10_000, chosenN] : quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000]),
+/** Each workload's cases; its module is loaded only in the process that runs it (a workload's peak RSS counts no other's code). */
+const all: Record<string, () => Promise<BenchCase[]>> = {
+  ingest: async () => (await import('./workloads/ingest.js')).ingestCases(n),
+  get: async () => (await import('./workloads/reads.js')).readCases(n, quick ? 10_000 : 50_000).filter((c) => c.workload === 'get'),
+  list: async () => (await import('./workloads/reads.js')).readCases(n, 1).filter((c) => c.workload === 'list'),
+  relations: async () => (await import('./workloads/relations.js')).relationCases(n, quick ? 100 : 1000),
+  derive: async () => (await import('./workloads/derive.js')).deriveCases(n),
+  events: async () => (await import('./workloads/events.js')).eventCases(quick ? 200_000 : 1_000_000, quick ? 5_000 : 20_000, quick ? 1 : 3),
+  kube: async () => (await import('./workloads/kube.js')).kubeCases(n),
+  scale: async () => (await import('./workloads/scale.js')).scaleCases(chosenN ? [10_000, chosenN] : quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000]),
   // On PostgreSQL a write costs round trips, not microseconds: a smaller N keeps a run in minutes.
-  postgres: () => postgresCases(chosenN ?? (quick ? 1_000 : 5_000), quick),
+  postgres: async () => (await import('./workloads/postgres.js')).postgresCases(chosenN ?? (quick ? 1_000 : 5_000), quick),
   // The real server against etcd 3.4 (Debian's etcd-server; left out, with a note, without it).
-  etcd: () => etcdCases(chosenN ?? (quick ? 2_000 : 20_000), quick),
+  etcd: async () => (await import('./workloads/etcd.js')).etcdCases(chosenN ?? (quick ? 2_000 : 20_000), quick),
 };
 
 const childIndex = args.indexOf('--child');
 if (childIndex >= 0) {
   const workload = args[childIndex + 1]!;
   const out: CaseResult[] = [];
-  for (const c of all[workload]!()) {
+  for (const c of await all[workload]!()) {
     const result = await runCase(c, c.workload === 'scale' ? 1 : rounds);
     out.push(result);
     process.stderr.write(`${table([result]).split('\n').at(-1)}\n`);
@@ -64,7 +57,7 @@ const results: CaseResult[] = [];
 const self = fileURLToPath(import.meta.url);
 for (const workload of Object.keys(all)) {
   if (wanted.size > 0 && !wanted.has(workload)) continue;
-  const childArgs = [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', self, '--child', workload, ...(quick ? ['--quick'] : []), ...(chosenN ? ['--n', String(chosenN)] : [])];
+  const childArgs = [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), '--expose-gc', '--import', 'tsx', self, '--child', workload, ...(quick ? ['--quick'] : []), ...(chosenN ? ['--n', String(chosenN)] : [])];
   const output = execFileSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
   results.push(...(JSON.parse(output.toString()) as CaseResult[]));
 }

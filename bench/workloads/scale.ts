@@ -2,8 +2,12 @@
  * scale: one store grown to each size in turn; at each, the rate of the next 10,000 writes
  * (`batch` of 1,000), of 10,000 random gets with the cache off, and of lists by type +
  * namespace, each held against its own figure at the smallest size (the cost of a write must
- * not grow with the store). Then the time to open the largest store, and the process's peak RSS.
+ * not grow with the store). Then the time to open the largest store, and the process's peak RSS,
+ * with what it is made of measured apart: the process before the store opened, the store's live
+ * JS heap after a full collection, and the largest anonymous and file-mapped RSS seen at the end
+ * of each phase (LevelDB maps the tables it reads, and those pages count as the process's).
  */
+import { readFileSync } from 'node:fs';
 import { openStore } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 import { rate, type BenchCase } from '../harness.js';
@@ -11,12 +15,37 @@ import { NAMESPACES, randomInts, ref, resource, scratch } from '../data.js';
 
 const PROBE = 10_000;
 
+/** The process's resident memory now, in MB: all of it, and its anonymous and file-mapped parts (Linux; zero elsewhere). */
+function residentMb(): { anon: number; file: number } {
+  let status = '';
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return { anon: 0, file: 0 };
+  }
+  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { anon: kb('RssAnon') / 1024, file: kb('RssFile') / 1024 };
+}
+
+/** The JS heap's live objects in MB, after a full collection when the process runs with `--expose-gc`. */
+function liveHeapMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
+
 export function scaleCases(sizes: readonly number[]): BenchCase[] {
   const results = new Map<string, number>();
   let measured = false;
   const measure = async (): Promise<void> => {
     if (measured) return;
     measured = true;
+    results.set('rss-before', process.memoryUsage().rss / 2 ** 20);
+    const peaks = { anon: 0, file: 0 };
+    const notePhase = (): void => {
+      const now = residentMb();
+      peaks.anon = Math.max(peaks.anon, now.anon);
+      peaks.file = Math.max(peaks.file, now.file);
+    };
     const dir = scratch();
     let store: ResourceStore = await openStore({ path: dir.path, cache: { maxEntries: 0 } });
     let stored = 0;
@@ -26,6 +55,7 @@ export function scaleCases(sizes: readonly number[]): BenchCase[] {
         await store.batch(Array.from({ length: count }, (_, j) => ({ op: 'add' as const, resource: resource(stored + j) })));
         stored += count;
       }
+      notePhase();
       results.set(`ingest@${size}`, await rate(PROBE, async () => {
         for (let b = 0; b < PROBE; b += 1000) {
           await store.batch(Array.from({ length: 1000 }, (_, j) => ({ op: 'add' as const, resource: resource(stored + j) })));
@@ -36,12 +66,15 @@ export function scaleCases(sizes: readonly number[]): BenchCase[] {
       results.set(`get@${size}`, await rate(PROBE, async () => {
         for (const i of picks) await store.get(ref(i));
       }));
+      notePhase();
       let items = 0;
       const listRate = await rate(1, async () => {
         for (let k = 0; k < 3; k++) items += (await store.list({ type: { version: 'v1', kind: 'Pod' }, namespace: `ns-${k}`, limit: 500 })).items.length;
       });
       results.set(`list@${size}`, listRate * items);
+      notePhase();
     }
+    results.set('heap', liveHeapMb());
     await store.close();
     const start = performance.now();
     store = await openStore({ path: dir.path });
@@ -49,6 +82,8 @@ export function scaleCases(sizes: readonly number[]): BenchCase[] {
     await store.list({ type: { version: 'v1', kind: 'Pod' }, namespace: `ns-${NAMESPACES - 1}`, limit: 1 });
     await store.close();
     results.set('rss', process.resourceUsage().maxRSS / 1024);
+    results.set('anon', peaks.anon);
+    results.set('file', peaks.file);
     dir.remove();
   };
   const smallest = sizes[0]!;
@@ -76,6 +111,14 @@ export function scaleCases(sizes: readonly number[]): BenchCase[] {
   cases.push(
     { workload: 'scale', name: `open a store of ${largest}`, unit: 'ms', project: async () => (await measure(), results.get('open')!), target: { absolute: 1000, lowerIsBetter: true, text: '< 1 s' } },
     { workload: 'scale', name: `peak RSS of the benchmark process (after ${largest})`, unit: 'MB', project: async () => (await measure(), results.get('rss')!), target: { absolute: 400, lowerIsBetter: true, text: '< 400 MB' } },
+    ...(
+      [
+        ['rss-before', 'of it: RSS before the store opened (node, tsx, the benchmark)'],
+        ['heap', `of it: the store's live JS heap at ${largest} (after a full collection)`],
+        ['anon', 'of it: largest anonymous RSS at a phase end (JS heap, LevelDB memory, allocator)'],
+        ['file', "of it: largest file-mapped RSS at a phase end (LevelDB's mapped tables, code)"],
+      ] as const
+    ).map(([key, name]): BenchCase => ({ workload: 'scale', name, unit: 'MB', project: async () => (await measure(), results.get(key)!) })),
   );
   return cases;
 }
