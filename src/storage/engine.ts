@@ -94,6 +94,8 @@ export interface Engine {
   /** How many batches have been committed since the engine opened: a read made at `commits` = n sees every one of them. */
   readonly commits: number;
   get(key: string, snapshot?: EngineSnapshot): Promise<Uint8Array | undefined>;
+  /** `get` of the latest value, answered before it returns, on engines that read synchronously (LevelDB); absent elsewhere. */
+  getNow?(key: string): Uint8Array | undefined;
   getMany(keys: readonly string[], snapshot?: EngineSnapshot): Promise<Array<Uint8Array | undefined>>;
   /** Entries of a range in key order, in chunks. */
   scan(options: ScanOptions): AsyncIterable<ReadonlyArray<readonly [string, Uint8Array]>>;

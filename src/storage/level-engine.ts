@@ -207,7 +207,16 @@ class LevelEngine implements Engine {
     if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
   }
 
+  /** `get` of the latest value, answered synchronously (LevelDB's reads take no I/O thread). */
+  getNow(key: string): Uint8Array | undefined {
+    return this.#read(key, undefined);
+  }
+
   async get(key: string, snapshot?: EngineSnapshot): Promise<Uint8Array | undefined> {
+    return this.#read(key, snapshot);
+  }
+
+  #read(key: string, snapshot: EngineSnapshot | undefined): Uint8Array | undefined {
     this.#assertOpen();
     try {
       return this.#db.getSync(key, inner(snapshot));

@@ -44,7 +44,7 @@ import { atIndex, atIndexAsync, prepareDelete, prepareWrite } from './write-inpu
 import { formatRef } from '../model/refs.js';
 import type { Transaction } from '../txn/transaction.js';
 import { TransactionRunner } from '../txn/transaction-runner.js';
-import type { AnyMessage, RefInput, Resource, ResourceInput, TypeDescriptor } from '../model/types.js';
+import type { AnyMessage, RefInput, Resource, ResourceInput, ResourceRef, TypeDescriptor } from '../model/types.js';
 import type { BatchOperation, BatchResult, DeleteOptions, ListQuery, ListResult } from './types.js';
 import {
   isObject,
@@ -87,6 +87,12 @@ function cacheKeyOf(ref: RefInput): string {
   const key = resourceKey(normalizeRef(ref));
   if (Object.isFrozen(ref)) keysOfFrozenRefs.set(ref, key);
   return key;
+}
+
+/** The resource `get` answers with for a stored state; NOT_FOUND when there is none. */
+function found(ref: ResourceRef, current: StoredResource | undefined): Resource {
+  if (!current) throw new StoreError('NOT_FOUND', `${formatRef(ref)} not found`);
+  return toResource(current.record);
 }
 
 /** An open store of resources and relationships. Create one with `openStore`. */
@@ -209,12 +215,32 @@ export class ResourceStore {
 
   /** Reads a resource; NOT_FOUND if absent. The result is frozen: copy it to change it. */
   get(ref: RefInput): Promise<Resource> {
+    if (this.#engine.getNow && !this.#engine.shared) return this.#getNow(ref, this.#engine.getNow.bind(this.#engine));
     return this.#run('get', async () => {
       const normalized = normalizeRef(ref);
-      const current = await this.#current(resourceKey(normalized));
-      if (!current) throw new StoreError('NOT_FOUND', `${formatRef(normalized)} not found`);
-      return toResource(current.record);
+      return found(normalized, await this.#current(resourceKey(normalized)));
     });
+  }
+
+  /**
+   * `get` on an engine that reads synchronously: answered before it returns, no promise awaited
+   * on the way (four async steps were a tenth of a cold get). Nothing is in flight to wait for at
+   * close, so it is not counted.
+   */
+  #getNow(ref: RefInput, getNow: (key: string) => Uint8Array | undefined): Promise<Resource> {
+    const done = this.#metrics.time('get');
+    try {
+      if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
+      const normalized = normalizeRef(ref);
+      const key = resourceKey(normalized);
+      const hit = this.#cache.get(key);
+      if (hit) this.#metrics.cacheHits.inc();
+      return Promise.resolve(found(normalized, hit ?? this.#readInto(key, this.#commits, undefined, getNow(key))));
+    } catch (err) {
+      return Promise.reject(err);
+    } finally {
+      done();
+    }
   }
 
   /**
@@ -569,7 +595,15 @@ export class ResourceStore {
       return hit;
     }
     const commits = this.#commits;
-    const bytes = await this.#engine.get(key);
+    return this.#readInto(key, commits, hit, await this.#engine.get(key));
+  }
+
+  /**
+   * The stored state of a key whose engine read, begun when `commits` batches had committed, gave
+   * `bytes`: the cache's `hit` if it holds the same bytes, else decoded (and cached, unless a
+   * commit raced the read).
+   */
+  #readInto(key: string, commits: number, hit: StoredResource | undefined, bytes: Uint8Array | undefined): StoredResource | undefined {
     if (hit && bytes !== undefined && sameBytes(hit.bytes, bytes)) {
       this.#metrics.cacheHits.inc();
       return hit;
