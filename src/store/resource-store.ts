@@ -231,9 +231,10 @@ export class ResourceStore {
    * in flight for close to wait for, so it is not counted.
    */
   #getNow(ref: RefInput, getNow: (key: string) => Uint8Array | undefined): Promise<Resource> {
+    // As `#run`: refused once closed, before it is timed.
+    if (this.#closed) return Promise.reject(new StoreError('CLOSED', 'the store is closed'));
     const done = this.#metrics.time('get');
     try {
-      if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
       const normalized = normalizeRef(ref);
       const key = resourceKey(normalized);
       const hit = this.#cache.get(key);
