@@ -20,6 +20,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { invalidArgument } from '../storage/errors.js';
+import { MemberReader } from '../model/json-text.js';
+import { storedJsonText } from '../model/resource-codec.js';
 import type { JsonObject, Resource, ResourceInput } from '../model/types.js';
 
 /** `v1` for the core group, `group/version` for the others. */
@@ -45,7 +47,16 @@ export function toManifest(resource: Resource, revision: number): JsonObject {
   const data = resource.data as JsonObject & { value?: unknown; typeUrl?: unknown };
   const body: JsonObject =
     data.value instanceof Uint8Array ? { data: { typeUrl: data.typeUrl, valueBase64: Buffer.from(data.value).toString('base64') } } : data;
-  const written = isRecord(body.metadata) ? body.metadata : {};
+  const metadata = metadataOf(resource, revision, isRecord(body.metadata) ? body.metadata : {});
+  const manifest: Record<string, unknown> = { apiVersion: apiVersionOf(ref.group, ref.version), kind: ref.kind, metadata };
+  for (const [key, value] of Object.entries(body)) if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata') manifest[key] = value;
+  for (const path of TEMPLATE_PATHS[`${ref.group}/${ref.kind}`] ?? []) withUnsetTimestamp(manifest, path);
+  return manifest;
+}
+
+/** A manifest's metadata: the fields the server sets, then every other field of the metadata written. */
+function metadataOf(resource: Resource, revision: number, written: JsonObject): Record<string, unknown> {
+  const { ref } = resource;
   const metadata: Record<string, unknown> = {
     name: ref.name,
     ...(ref.namespace === '' ? {} : { namespace: ref.namespace }),
@@ -57,10 +68,59 @@ export function toManifest(resource: Resource, revision: number): JsonObject {
     ...(Object.keys(resource.annotations).length > 0 ? { annotations: resource.annotations } : {}),
   };
   for (const [key, value] of Object.entries(written)) if (!SERVER_METADATA.has(key)) metadata[key] = value;
-  const manifest: Record<string, unknown> = { apiVersion: apiVersionOf(ref.group, ref.version), kind: ref.kind, metadata };
-  for (const [key, value] of Object.entries(body)) if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata') manifest[key] = value;
-  for (const path of TEMPLATE_PATHS[`${ref.group}/${ref.kind}`] ?? []) withUnsetTimestamp(manifest, path);
-  return manifest;
+  return metadata;
+}
+
+/**
+ * `toManifest(resource, revision)` as JSON text, made from the data's stored JSON text where the
+ * resource has it: nothing is parsed, the members of the data and of its metadata that the
+ * server does not set are copied as they are. The same text `JSON.stringify` makes of the
+ * manifest, but where a member's name is an integer (which an object puts first). A kind whose
+ * templates get a timestamp (below) is made the long way.
+ */
+export function manifestText(resource: Resource, revision: number): string {
+  const { ref } = resource;
+  const data = storedJsonText(resource);
+  if (data === undefined || TEMPLATE_PATHS[`${ref.group}/${ref.kind}`] !== undefined) return JSON.stringify(toManifest(resource, revision));
+  const members = new MemberReader(data);
+  let metadata: string | undefined;
+  let others = '';
+  let rest = '}';
+  let seen = 0;
+  for (let member = members.next(); member !== undefined; member = members.next()) {
+    const { key } = member;
+    if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata') {
+      others += `,${data.slice(member.start, member.end)}`;
+      continue;
+    }
+    if (key === 'metadata') metadata = data.slice(member.valueStart, member.end);
+    if (++seen === 3) {
+      // Stored text names a member once: after these three, everything left is copied as it is.
+      rest = data.slice(member.end);
+      break;
+    }
+  }
+  const head = `{"apiVersion":${JSON.stringify(apiVersionOf(ref.group, ref.version))},"kind":${JSON.stringify(ref.kind)}`;
+  return `${head},"metadata":${metadataText(resource, revision, metadata)}${others}${rest}`;
+}
+
+/** `metadataOf` as JSON text, from the written metadata's text (undefined when the data has none). */
+function metadataText(resource: Resource, revision: number, written: string | undefined): string {
+  const { ref, labels, annotations } = resource;
+  let creationTimestamp: string | undefined;
+  let others = '';
+  if (written !== undefined && written.charCodeAt(0) === 0x7b) {
+    const members = new MemberReader(written);
+    for (let member = members.next(); member !== undefined; member = members.next()) {
+      if (!SERVER_METADATA.has(member.key)) others += `,${written.slice(member.start, member.end)}`;
+      else if (member.key === 'creationTimestamp' && written.charCodeAt(member.valueStart) === 0x22) creationTimestamp = written.slice(member.valueStart, member.end);
+    }
+  }
+  return (
+    `{"name":${JSON.stringify(ref.name)}${ref.namespace === '' ? '' : `,"namespace":${JSON.stringify(ref.namespace)}`},"uid":${JSON.stringify(resource.uid)}` +
+    `,"resourceVersion":"${revision}","generation":${resource.version},"creationTimestamp":${creationTimestamp ?? `"${resource.createdAt.slice(0, 19)}Z"`}` +
+    `${Object.keys(labels).length > 0 ? `,"labels":${JSON.stringify(labels)}` : ''}${Object.keys(annotations).length > 0 ? `,"annotations":${JSON.stringify(annotations)}` : ''}${others}}`
+  );
 }
 
 /**
@@ -201,6 +261,12 @@ export function listOf(group: string, version: string, kind: string, items: read
     },
     items,
   };
+}
+
+/** `JSON.stringify(listOf(group, version, kind, items, meta))` of items already JSON text (`manifestText`). */
+export function listText(group: string, version: string, kind: string, items: readonly string[], meta: ListMeta): string {
+  const empty = JSON.stringify(listOf(group, version, kind, [], meta)); // ends with `"items":[]}`
+  return `${empty.slice(0, -2)}${items.join(',')}]}`;
 }
 
 /** The watch event types. */

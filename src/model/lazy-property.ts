@@ -25,26 +25,35 @@ class Cell {
   constructor(readonly arg: unknown) {}
 }
 
-class Stamped extends ReturnsTarget {
-  readonly #cell: Cell;
-
-  constructor(target: object, cell: Cell) {
-    super(target);
-    this.#cell = cell;
-  }
-
-  static cell(target: object): Cell {
-    return (target as Stamped).#cell;
-  }
-}
-
 /** One lazy property: the same name, computed from each object's own argument by the same function. */
 export interface LazyProperty<A> {
   /** Gives `target` (not yet frozen, with no lazy property yet) the property, computed from `arg` when first read. */
   define(target: object, arg: A): void;
+  /**
+   * The argument `target`'s property is computed from, read or not; undefined when `target` did
+   * not get this property from `define` (a plain field holds its value).
+   */
+  argOf(target: object): A | undefined;
 }
 
 export function lazyProperty<A, T>(name: string, compute: (arg: A) => T): LazyProperty<A> {
+  /** This property's stamp: a private field of its own, so `argOf` knows its own objects from another property's. */
+  class Stamped extends ReturnsTarget {
+    readonly #cell: Cell;
+
+    constructor(target: object, cell: Cell) {
+      super(target);
+      this.#cell = cell;
+    }
+
+    static cell(target: object): Cell {
+      return (target as Stamped).#cell;
+    }
+
+    static cellIfAny(target: object): Cell | undefined {
+      return #cell in target ? (target as Stamped).#cell : undefined;
+    }
+  }
   const descriptor: PropertyDescriptor = {
     get(this: object): unknown {
       const cell = Stamped.cell(this);
@@ -61,6 +70,9 @@ export function lazyProperty<A, T>(name: string, compute: (arg: A) => T): LazyPr
     define(target, arg) {
       Object.defineProperty(target, name, descriptor);
       new Stamped(target, new Cell(arg));
+    },
+    argOf(target) {
+      return Stamped.cellIfAny(target)?.arg as A | undefined;
     },
   };
 }

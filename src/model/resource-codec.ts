@@ -10,6 +10,7 @@
 import { resourcestore } from '../gen/schema.js';
 import { StoreError, invalidArgument } from '../storage/errors.js';
 import { longToNumber } from '../storage/number-codec.js';
+import { nestsDeeperThan } from './json-text.js';
 import { lazyProperty } from './lazy-property.js';
 import { plainConstructor } from './plain-constructor.js';
 import { refOfMessage } from './refs.js';
@@ -90,36 +91,6 @@ export function packData(data: ResourceData | undefined, maxBytes: number): Pack
   return packed;
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-/** True when JSON text nests objects and arrays more than `max` levels deep. Brackets in strings do not count. */
-function nestsDeeperThan(json: string, max: number): boolean {
-  if (json.length <= 2 * max) return false; // each level takes two characters at least
-  let depth = 0;
-  for (let i = 0; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (c === QUOTE) {
-      i = closingQuote(json, i);
-    } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    }
-  }
-  return false;
-}
-
-/** The index of the quote that closes the string opening at `open`: one not escaped by a backslash. */
-function closingQuote(json: string, open: number): number {
-  for (let end = json.indexOf('"', open + 1); ; end = json.indexOf('"', end + 1)) {
-    if (end < 0) return json.length;
-    let backslashes = 0;
-    while (json.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return end;
-  }
-}
-
 /** Encodes a record as the bytes stored under its key. */
 export function encodeRecord(record: ResourceRecord): Uint8Array {
   return pb.Resource.encode({
@@ -191,6 +162,16 @@ export function unpackData(data: PackedData): ResourceData {
 
 /** A resource's `data`, parsed and deeply frozen when first read. */
 const lazyData = lazyProperty('data', (data: PackedData) => deepFreeze(unpackData(data)));
+
+/**
+ * The JSON text a resource's data is stored as, when the resource was made by `toResource` with
+ * JSON data (parsed since or not): the text `JSON.stringify(resource.data)` makes, for a writer
+ * that can send it as it is. Undefined for any other resource.
+ */
+export function storedJsonText(resource: Resource): string | undefined {
+  const packed = lazyData.argOf(resource);
+  return packed === undefined ? undefined : jsonText(packed);
+}
 
 /**
  * The resource callers read, from a record: frozen, with `data` unpacked (and deeply frozen) on

@@ -21,14 +21,15 @@ import { parseLabelSelector, matchesSelector } from '../indices/label-selector.j
 import { parseFieldSelector } from '../kube/field-selector.js';
 import type { ResourceType } from '../kube/kind-resolver.js';
 import { kubeWatch } from '../kube/kube-watch.js';
-import { listOf, toManifest, type ManifestTarget } from '../kube/manifest.js';
+import { listText, manifestText, toManifest, type ManifestTarget } from '../kube/manifest.js';
 import { PATCH_TYPES } from '../kube/patch.js';
 import { failure, type StatusTarget } from '../kube/status.js';
 import { MAX_LIST_LIMIT, type ResourceStore } from '../store/resource-store.js';
 import { invalidArgument, isStoreError, StoreError } from '../storage/errors.js';
-import type { JsonObject } from '../model/types.js';
+import type { Resource } from '../model/types.js';
 import { isRecord } from '../model/validate.js';
 import { sendError } from './http-errors.js';
+import { sendJson } from './json.js';
 import { groupVersionDocument, NOT_SERVED } from './kube-discovery-routes.js';
 import type { ServedKinds } from './kube-kinds.js';
 import { parseKubePath } from './kube-paths.js';
@@ -83,7 +84,7 @@ async function dispatch(context: KubeContext, request: FastifyRequest, reply: Fa
   const about: StatusTarget = { group: type.group, resource: type.plural, ...(path.name ?? bodyName ? { name: path.name ?? bodyName } : {}) };
   try {
     if (path.kind === 'collection') {
-      if (read) return query.watch === 'true' || query.watch === '1' ? await watch(context, reply, type, scope, query) : await list(context.store, type, scope, query);
+      if (read) return query.watch === 'true' || query.watch === '1' ? await watch(context, reply, type, scope, query) : sendJson(reply, await list(context.store, type, scope, query));
       if (request.method !== 'POST' || scope === undefined) return reply.status(405).send(METHOD_NOT_ALLOWED);
       refuseDryRun(query);
       requireJson(request);
@@ -94,7 +95,7 @@ async function dispatch(context: KubeContext, request: FastifyRequest, reply: Fa
       case 'GET':
       case 'HEAD': {
         const resource = await context.store.get({ ...target, namespace: scope! });
-        return toManifest(resource, resource.revision);
+        return sendJson(reply, manifestText(resource, resource.revision));
       }
       case 'PUT':
         refuseDryRun(query);
@@ -161,7 +162,8 @@ function parseContinue(token: string): { revision: number; token: string } {
   return { revision, token: token.slice(dot + 1) };
 }
 
-async function list(store: ResourceStore, type: ResourceType, scope: string | undefined, query: Query): Promise<JsonObject> {
+/** A list, as the JSON text of its response: items without a field selector are made from their stored text (`manifestText`). */
+async function list(store: ResourceStore, type: ResourceType, scope: string | undefined, query: Query): Promise<string> {
   const fields = query.fieldSelector === undefined || query.fieldSelector === '' ? undefined : parseFieldSelector(query.fieldSelector, type.group, type.kind);
   const labelSelector = query.labelSelector === undefined || query.labelSelector === '' ? undefined : query.labelSelector;
   const limit = limitOf(query);
@@ -170,18 +172,23 @@ async function list(store: ResourceStore, type: ResourceType, scope: string | un
   const { name, namespace: fieldNamespace, empty } = fields?.narrowing ?? {};
   const kind = { group: type.group, version: type.version, kind: type.kind };
   const namespace = scope ?? fieldNamespace;
-  const answer = (items: JsonObject[], revision: number, next?: string) => listOf(type.group, type.version, type.kind, items, { revision, ...(next === undefined ? {} : { continue: next }) });
+  const answer = (items: string[], revision: number, next?: string) => listText(type.group, type.version, type.kind, items, { revision, ...(next === undefined ? {} : { continue: next }) });
+  /** The item of a resource, or undefined when the field selector does not match it. */
+  const item = (resource: Resource): string | undefined => {
+    if (fields === undefined) return manifestText(resource, resource.revision);
+    const manifest = toManifest(resource, resource.revision);
+    return fields.matches(manifest) ? JSON.stringify(manifest) : undefined;
+  };
   if (empty || (fieldNamespace !== undefined && namespace !== fieldNamespace)) return answer([], store.revision);
   if (name !== undefined && namespace !== undefined && from === undefined) {
     // One object: read it. The list is as of a revision no older than the read and no newer than its state.
     const before = store.revision;
     const resource = await store.get({ ...kind, namespace, name }).catch((err: unknown) => (isStoreError(err, 'NOT_FOUND') ? undefined : Promise.reject(err)));
     const labels = labelSelector === undefined ? undefined : parseLabelSelector(labelSelector);
-    const manifest = resource && (labels === undefined || matchesSelector(labels, resource.labels)) ? toManifest(resource, resource.revision) : undefined;
-    const items = manifest && (fields === undefined || fields.matches(manifest)) ? [manifest] : [];
-    return answer(items, Math.max(before, resource?.revision ?? 0));
+    const found = resource && (labels === undefined || matchesSelector(labels, resource.labels)) ? item(resource) : undefined;
+    return answer(found === undefined ? [] : [found], Math.max(before, resource?.revision ?? 0));
   }
-  const items: JsonObject[] = [];
+  const items: string[] = [];
   let token = from?.token;
   let revision = from?.revision;
   do {
@@ -194,8 +201,8 @@ async function list(store: ResourceStore, type: ResourceType, scope: string | un
     });
     revision ??= page.revision;
     for (const resource of page.items) {
-      const manifest = toManifest(resource, resource.revision);
-      if (fields === undefined || fields.matches(manifest)) items.push(manifest);
+      const text = item(resource);
+      if (text !== undefined) items.push(text);
     }
     token = page.continue;
   } while (fields !== undefined && limit !== undefined && items.length < limit && token !== undefined);

@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { RefInput } from '../model/types.js';
-import { resourceJson } from './json.js';
+import { pageText, resourceText, sendJson } from './json.js';
 import { parseRefParam } from './paths.js';
 import { optionalInt } from './query-params.js';
 import { streamEvents, type SseOptions } from './watch-stream.js';
@@ -17,7 +17,7 @@ import { streamEvents, type SseOptions } from './watch-stream.js';
 type Query = Record<string, string | undefined>;
 
 export function registerResourceRoutes(app: FastifyInstance, store: ResourceStore, sse: SseOptions): void {
-  app.get('/resources', async (request: FastifyRequest<{ Querystring: Query }>) => {
+  app.get('/resources', async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
     const query = request.query;
     const page = await store.list({
       ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
@@ -25,10 +25,10 @@ export function registerResourceRoutes(app: FastifyInstance, store: ResourceStor
       ...(query.limit === undefined ? {} : { limit: optionalInt(query.limit, 'limit')! }),
       ...(query.continue === undefined ? {} : { continue: query.continue }),
     });
-    return { ...page, items: page.items.map(resourceJson) };
+    return sendJson(reply, pageText(page));
   });
-  app.get('/resource', async (request: FastifyRequest<{ Querystring: Query }>) =>
-    resourceJson(await store.get(parseRefParam(request.query.ref, 'ref', false) as RefInput)),
+  app.get('/resource', async (request: FastifyRequest<{ Querystring: Query }>, reply) =>
+    sendJson(reply, resourceText(await store.get(parseRefParam(request.query.ref, 'ref', false) as RefInput))),
   );
   app.get('/watch', async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
     const query = request.query;

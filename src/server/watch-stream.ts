@@ -21,7 +21,7 @@ import type { StoreEvent, WatchFilter } from '../events/types.js';
 import { StoreError, invalidArgument } from '../storage/errors.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { errorBody, STATUS_OF } from './http-errors.js';
-import { eventJson } from './json.js';
+import { eventText } from './json.js';
 import { optionalInt } from './query-params.js';
 
 /** Options of the event streams. */
@@ -117,7 +117,7 @@ class EventStream {
   }
 
   #send(event: StoreEvent): void {
-    const frame = `id: ${event.revision}\ndata: ${JSON.stringify(eventJson(event))}\n\n`;
+    const frame = `id: ${event.revision}\ndata: ${eventText(event)}\n\n`;
     if (!this.#full) {
       this.#write(frame, event.revision);
       return;
