@@ -88,7 +88,7 @@ async function dispatch(context: KubeContext, request: FastifyRequest, reply: Fa
       if (request.method !== 'POST' || scope === undefined) return reply.status(405).send(METHOD_NOT_ALLOWED);
       refuseDryRun(query);
       requireJson(request);
-      return reply.status(201).send(await createObject(context.store, manifestTarget(type, scope), body));
+      return sendJson(reply.status(201), await createObject(context.store, manifestTarget(type, scope), body));
     }
     const target = { ...manifestTarget(type, scope!), name: path.name! };
     switch (request.method) {
@@ -100,13 +100,13 @@ async function dispatch(context: KubeContext, request: FastifyRequest, reply: Fa
       case 'PUT':
         refuseDryRun(query);
         requireJson(request);
-        return await replaceObject(context.store, target, body);
+        return sendJson(reply, await replaceObject(context.store, target, body));
       case 'PATCH':
         refuseDryRun(query);
-        return await patchObject(context.store, target, request.headers['content-type'], body);
+        return sendJson(reply, await patchObject(context.store, target, request.headers['content-type'], body));
       case 'DELETE':
         refuseDryRun(query);
-        return await deleteObject(context.store, target, body);
+        return sendJson(reply, await deleteObject(context.store, target, body));
       default:
         return reply.status(405).send(METHOD_NOT_ALLOWED);
     }
