@@ -9,7 +9,8 @@
  * and adds its puts and deletes to the batch; a write whose check fails is rejected alone. The
  * batch carries the new revision and counter values, so data, indices, counters and revision are
  * always written together, in one LevelDB batch. Reads of single keys use `getSync`, which costs a
- * tenth of an awaited `get` and needs no thread-pool round trip.
+ * tenth of an awaited `get` and needs no thread-pool round trip. On disk, the files LevelDB deletes
+ * are freed off its lock (deferred-deletes.ts).
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -20,6 +21,7 @@ import { StoreError } from './errors.js';
 import { REVISION_KEY } from './key-catalogue.js';
 import { decodeNumber } from './number-codec.js';
 import { CommitQueue, formGroup, readCounters, type Pending } from './commit-group.js';
+import { DeferredDeletes } from './deferred-deletes.js';
 import {
   type CommitResult,
   type Engine,
@@ -137,7 +139,14 @@ async function openDb(options: LevelEngineOptions, lockPath: string | undefined)
       cause,
     });
   }
-  const engine = new LevelEngine(db, options, () => lockPath !== undefined && openPaths.delete(lockPath));
+  let deletes: DeferredDeletes | undefined;
+  try {
+    if (options.path !== undefined) deletes = await DeferredDeletes.start(options.path);
+  } catch (cause) {
+    await db.close();
+    throw new StoreError('INTERNAL', `cannot open store at ${options.path}: ${(cause as Error).message}`, { cause });
+  }
+  const engine = new LevelEngine(db, options, deletes, () => lockPath !== undefined && openPaths.delete(lockPath));
   try {
     await engine.load();
   } catch (err) {
@@ -162,10 +171,12 @@ class LevelEngine implements Engine {
   readonly #queue = new CommitQueue(MAX_GROUP, (group) => this.#commitGroup(group), (cause) => engineError(cause, 'committing'));
   #closed = false;
   #memoryBytes = 0;
+  readonly #deletes: DeferredDeletes | undefined;
   readonly #onClosed: () => void;
 
-  constructor(db: Db, options: LevelEngineOptions, onClosed: () => void) {
+  constructor(db: Db, options: LevelEngineOptions, deletes: DeferredDeletes | undefined, onClosed: () => void) {
     this.#db = db;
+    this.#deletes = deletes;
     this.#onClosed = onClosed;
     this.#path = options.path;
     this.#sync = options.sync ?? false;
@@ -343,6 +354,7 @@ class LevelEngine implements Engine {
     try {
       await this.#db.close();
     } finally {
+      await this.#deletes?.stop().catch(() => undefined); // what it leaves held, the next open's sweep frees
       this.#onClosed();
     }
   }
