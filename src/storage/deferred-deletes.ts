@@ -14,8 +14,9 @@
  * file LevelDB no longer has is safe to remove. Changes to the directory are seen as they happen
  * (fs.watch), and the whole directory is swept at start, every few seconds (in case an event was
  * missed) and at stop, which removes every held name; a crash leaves held names for the next
- * start's sweep. A file LevelDB makes and deletes before it is held is deleted the slow way.
- * LevelDB ignores the `held` directory (it reads only names of its own form).
+ * start's sweep. A file LevelDB makes and deletes before it is held is deleted the slow way, and
+ * on a file system without hard links nothing is held. LevelDB ignores the `held` directory (it
+ * reads only names of its own form).
  */
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
@@ -46,6 +47,7 @@ export class DeferredDeletes extends EventEmitter {
   /** One change at a time, in the order they were seen. */
   #work: Promise<void> = Promise.resolve();
   #stopped = false;
+  #gaveUp = false;
 
   private constructor(dir: string) {
     super();
@@ -59,14 +61,14 @@ export class DeferredDeletes extends EventEmitter {
     await mkdir(deletes.#held, { recursive: true });
     try {
       deletes.#watcher = watch(dir, { persistent: false }, (event, name) => {
-        if (event === 'rename' && name !== null && DELETED_AS_IT_GOES.test(name)) deletes.#queue(() => deletes.#settle(name));
+        if (event === 'rename' && name !== null && DELETED_AS_IT_GOES.test(name)) void deletes.#queue(() => deletes.#settle(name));
       });
       // Without events the sweeps still hold and free files, only later.
       deletes.#watcher.on('error', () => deletes.#stopWatching());
     } catch {
       deletes.#watcher = undefined;
     }
-    deletes.#timer = setInterval(() => deletes.#queue(() => deletes.#sweep()), SWEEP_MS).unref();
+    deletes.#timer = setInterval(() => void deletes.#queue(() => deletes.#sweep()), SWEEP_MS).unref();
     await deletes.#queue(() => deletes.#sweep());
     return deletes;
   }
@@ -93,6 +95,13 @@ export class DeferredDeletes extends EventEmitter {
     this.#watcher = undefined;
   }
 
+  /** Holds no more files; what is held is still freed at stop. */
+  #giveUp(): void {
+    this.#stopWatching();
+    clearInterval(this.#timer);
+    this.#gaveUp = true;
+  }
+
   #queue(step: () => Promise<void>): Promise<void> {
     // A failure (a disk error) leaves that file to LevelDB or to the next sweep; it never stops the queue.
     const next = this.#work.then(step).catch(() => undefined);
@@ -102,19 +111,19 @@ export class DeferredDeletes extends EventEmitter {
 
   /** Holds `name` if LevelDB has it, frees its held name if LevelDB deleted it. */
   async #settle(name: string): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#gaveUp) return;
     try {
       await link(join(this.#dir, name), join(this.#held, name));
       this.emit('held', name);
     } catch (err) {
       if (isCode(err, 'ENOENT')) await this.#free(name);
-      else if (!isCode(err, 'EEXIST')) throw err;
+      else if (!isCode(err, 'EEXIST')) this.#giveUp(); // a file system without hard links: LevelDB deletes as it always has
     }
   }
 
   /** Holds every file LevelDB has, and frees every held file it deleted. */
   async #sweep(): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#gaveUp) return;
     const present = new Set((await readdir(this.#dir)).filter((name) => DELETED_AS_IT_GOES.test(name)));
     const held = new Set(await readdir(this.#held));
     for (const name of held) if (!present.has(name)) await this.#free(name);
