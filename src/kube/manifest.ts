@@ -80,8 +80,8 @@ function metadataOf(resource: Resource, revision: number, written: JsonObject): 
  */
 export function manifestText(resource: Resource, revision: number): string {
   const { ref } = resource;
-  const data = storedJsonText(resource);
-  if (data === undefined || TEMPLATE_PATHS[`${ref.group}/${ref.kind}`] !== undefined) return JSON.stringify(toManifest(resource, revision));
+  const data = TEMPLATE_PATHS[`${ref.group}/${ref.kind}`] === undefined ? storedJsonText(resource) : undefined;
+  if (data === undefined) return JSON.stringify(toManifest(resource, revision));
   const members = new MemberReader(data);
   let metadata: string | undefined;
   let others = '';
