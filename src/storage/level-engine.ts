@@ -12,8 +12,8 @@
  * tenth of an awaited `get` and needs no thread-pool round trip. On disk, the files LevelDB deletes
  * are freed off its lock (deferred-deletes.ts).
  */
-import { readdir, realpath, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { AbstractLevel, AbstractSnapshot } from 'abstract-level';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
@@ -22,6 +22,7 @@ import { REVISION_KEY } from './key-catalogue.js';
 import { decodeNumber } from './number-codec.js';
 import { CommitQueue, formGroup, readCounters, type Pending } from './commit-group.js';
 import { DeferredDeletes } from './deferred-deletes.js';
+import { directoryBytes } from './directory-bytes.js';
 import {
   type CommitResult,
   type Engine,
@@ -339,12 +340,7 @@ class LevelEngine implements Engine {
   }
 
   async storageBytes(): Promise<number> {
-    if (this.#path === undefined) return this.#memoryBytes;
-    let total = 0;
-    for (const entry of await readdir(this.#path, { withFileTypes: true })) {
-      if (entry.isFile()) total += (await stat(join(this.#path, entry.name))).size;
-    }
-    return total;
+    return this.#path === undefined ? this.#memoryBytes : directoryBytes(this.#path);
   }
 
   async close(): Promise<void> {
