@@ -50,5 +50,10 @@ export function tripleOfKey(key: string): Triple {
 
 /** The key counting the relationships that name `ref`. */
 export function endCountKey(ref: ResourceRef): string {
-  return encodeKey(RELATION_COUNT_SECTION, ...refFields(ref));
+  return endCountKeyOf(refFields(ref));
+}
+
+/** The same, from the ref's five key fields. */
+export function endCountKeyOf(fields: readonly string[]): string {
+  return encodeKey(RELATION_COUNT_SECTION, ...fields);
 }

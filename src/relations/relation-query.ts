@@ -19,12 +19,15 @@
  * after a predicate, the subject after an object. Elsewhere (a partial subject with a predicate,
  * a partial object with a subject, any partial end with all three given) it is INVALID_ARGUMENT.
  * A continue token fingerprints the query and its scan's prefix, so it only continues that scan.
+ * Where the scan's prefix fixes a whole end (a subject given whole, or an object given whole
+ * after a predicate or alone), every relationship it reads names that end: the plan says which
+ * (`end`, the key of its relationship count), and the relationship cache holds its answer.
  */
 import { invalidArgument } from '../storage/errors.js';
 import { encodeKey } from '../storage/key-codec.js';
 import { checkRefField, isRecord, normalizeRef } from '../model/validate.js';
 import type { RelationshipQuery } from '../model/relationship-types.js';
-import { OSP, POS, SPO } from './relation-keys.js';
+import { endCountKeyOf, OSP, POS, SPO } from './relation-keys.js';
 
 /** One end of a query: the key fields it fixes, and whether it is a whole ref. */
 interface EndPattern {
@@ -56,29 +59,37 @@ function needComplete(end: EndPattern, field: string, because: string): void {
 export function planRelationshipQuery(
   query: RelationshipQuery,
   resolvePredicate: (name: unknown, field: string) => string,
-): { prefix: string; fingerprint: unknown[] } {
+): { prefix: string; fingerprint: unknown[]; end?: string } {
   const s = normalizeEnd(query.subject, 'subject');
   const o = normalizeEnd(query.object, 'object');
   const p = query.predicate === undefined ? undefined : resolvePredicate(query.predicate, 'predicate');
   let prefix: string;
+  let end: EndPattern | undefined;
   if (s && p !== undefined && o) {
     needComplete(s, 'subject', 'predicate and object are given');
     needComplete(o, 'object', 'subject and predicate are given');
     prefix = encodeKey(SPO, ...s.fields, p, ...o.fields);
+    end = s;
   } else if (s && p !== undefined) {
     needComplete(s, 'subject', 'a predicate is given');
     prefix = encodeKey(SPO, ...s.fields, p);
+    end = s;
   } else if (s && o) {
     needComplete(o, 'object', 'a subject is given');
     prefix = encodeKey(OSP, ...o.fields, ...s.fields);
+    end = o;
   } else if (s) {
     prefix = encodeKey(SPO, ...s.fields);
+    end = s;
   } else if (p !== undefined) {
     prefix = o ? encodeKey(POS, p, ...o.fields) : encodeKey(POS, p);
+    end = o;
   } else if (o) {
     prefix = encodeKey(OSP, ...o.fields);
+    end = o;
   } else {
     prefix = encodeKey(SPO);
   }
-  return { prefix, fingerprint: ['relationships', s?.fields, p, o?.fields, prefix] };
+  const fingerprint = ['relationships', s?.fields, p, o?.fields, prefix];
+  return end?.complete ? { prefix, fingerprint, end: endCountKeyOf(end.fields) } : { prefix, fingerprint };
 }

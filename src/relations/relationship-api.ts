@@ -3,7 +3,7 @@
  * triples as one transaction, paged queries by any combination of subject, predicate and object,
  * and traversal. The ResourceStore exposes these methods; batches mix them with resource writes.
  */
-import type { ContinueTokens } from '../indices/continue-token.js';
+import type { ContinuePosition, ContinueTokens } from '../indices/continue-token.js';
 import { queryFingerprint } from '../indices/continue-token.js';
 import type { Engine } from '../storage/engine.js';
 import { invalidArgument } from '../storage/errors.js';
@@ -16,6 +16,7 @@ import type { PredicateRegistry } from './predicates.js';
 import { decodeRelationship } from './relation-codec.js';
 import { endCountKey, tripleKeys, type Triple } from './relation-keys.js';
 import { planRelationshipQuery } from './relation-query.js';
+import type { RelationCache, ScanAnswer } from './relation-cache.js';
 import { addRelationship, deleteRelationship, type PreparedRelationship } from './relation-writes.js';
 import { traverse } from './traverse.js';
 import type { Graph, Relationship, RelationshipInput, RelationshipPage, RelationshipQuery, TraverseOptions } from '../model/relationship-types.js';
@@ -29,6 +30,25 @@ export interface RelationshipDeps {
   readonly maxListLimit: number;
   /** A resource from bytes read under its key (the cached object when the bytes match). */
   readonly loadResource: (key: string, bytes: Uint8Array) => Resource;
+  /** The answers of recent scans one resource bounds; none on a shared engine, or when turned off. */
+  readonly cache: RelationCache | undefined;
+}
+
+/**
+ * A page of a held answer, as `readPage` would read it from the scan: from after the continue
+ * position, at most `limit` items, and where the next page starts if more remain. Undefined when
+ * the position is not a key of the answer (it was read from an earlier state of the scan): the
+ * scan answers it.
+ */
+function pageOfAnswer(answer: ScanAnswer, limit: number | undefined, from: ContinuePosition | undefined): { items: Relationship[]; next?: ContinuePosition } | undefined {
+  let start = 0;
+  if (from !== undefined && from.after !== '') {
+    start = answer.keys.indexOf(from.after) + 1;
+    if (start === 0) return undefined;
+  }
+  const end = limit === undefined ? answer.items.length : Math.min(answer.items.length, start + limit);
+  const items = answer.items.slice(start, end);
+  return end < answer.items.length ? { items, next: { scan: 0, after: answer.keys[end - 1]! } } : { items };
 }
 
 const DEFAULT_DEPTH = 3;
@@ -113,6 +133,16 @@ export class RelationshipApi {
     const fingerprint = queryFingerprint(plan.fingerprint);
     const from = query.continue === undefined ? undefined : tokens.open(query.continue, fingerprint);
     if (from && from.scan !== 0) throw invalidArgument('continue', 'does not fit this query');
+    const cache = plan.end === undefined ? undefined : this.#deps.cache;
+    const held = cache?.get(plan.prefix);
+    const heldPage = held && pageOfAnswer(held, limit, from);
+    if (heldPage) {
+      // Held answers are the latest committed state: this revision's.
+      return { items: heldPage.items, revision: engine.revision, ...(heldPage.next ? { continue: tokens.mint(fingerprint, heldPage.next) } : {}) };
+    }
+    // A whole answer read from the start is offered to the cache, with the keys its pages continue after.
+    const keys: string[] | undefined = cache && from === undefined ? [] : undefined;
+    const tick = keys && cache!.startScans();
     const snapshot = engine.snapshot();
     try {
       const revision = await engine.revisionAt(snapshot);
@@ -121,10 +151,15 @@ export class RelationshipApi {
         snapshot,
         limit,
         from,
-        load: (key, bytes) => decodeRelationship(bytes, key, predicates),
+        load: (key, bytes) => {
+          keys?.push(key);
+          return decodeRelationship(bytes, key, predicates);
+        },
       });
+      if (keys && page.next === undefined) cache!.keep(plan.prefix, plan.end!, tick!, { keys, items: page.items.slice() });
       return { items: page.items, revision, ...(page.next ? { continue: tokens.mint(fingerprint, page.next) } : {}) };
     } finally {
+      if (keys) cache!.endScans();
       await snapshot.close();
     }
   }
@@ -150,7 +185,7 @@ export class RelationshipApi {
         maxDepth,
         limit: normalizeCount(options.limit, 'limit', MAX_NODES) ?? DEFAULT_NODES,
       },
-      { engine: this.#deps.engine, predicates: this.#deps.predicates, loadResource: this.#deps.loadResource },
+      { engine: this.#deps.engine, predicates: this.#deps.predicates, loadResource: this.#deps.loadResource, cache: this.#deps.cache },
     );
   }
 }

@@ -3,8 +3,9 @@
  * (subject to object), in (object to subject) or both, optionally only of some predicate types,
  * up to a depth, within one snapshot. Each step is prefix scans of the node's own relationships
  * (`/rel-spo/{node}/[{predicate}/]` out, `/rel-pos/{predicate}/{node}/` or `/rel-osp/{node}/` in),
- * so a traversal costs what it returns. A node is visited once, so cycles end; the node limit cuts
- * the walk, and `truncated` says so. Edges are every relationship walked between returned nodes.
+ * so a traversal costs what it returns; the relationship cache answers the steps it holds. A node
+ * is visited once, so cycles end; the node limit cuts the walk, and `truncated` says so. Edges
+ * are every relationship walked between returned nodes.
  */
 import type { Engine, EngineSnapshot } from '../storage/engine.js';
 import { encodeKey, prefixRange } from '../storage/key-codec.js';
@@ -12,7 +13,8 @@ import { refFields } from '../model/refs.js';
 import { resourceKey } from '../model/resource-keys.js';
 import type { Resource, ResourceRef } from '../model/types.js';
 import { decodeRelationship } from './relation-codec.js';
-import { OSP, POS, SPO, tripleKeys, tripleOfKey } from './relation-keys.js';
+import { endCountKey, OSP, POS, SPO, tripleKeys, tripleOfKey } from './relation-keys.js';
+import type { RelationCache, ScanAnswer } from './relation-cache.js';
 import type { PredicateRegistry } from './predicates.js';
 import type { Graph, GraphNode, Relationship } from '../model/relationship-types.js';
 
@@ -33,6 +35,8 @@ export interface TraversalContext {
   readonly predicates: PredicateRegistry;
   /** The resource stored under a key, from bytes read in the snapshot. */
   readonly loadResource: (key: string, bytes: Uint8Array) => Resource;
+  /** The relationship cache, where the store keeps one. */
+  readonly cache: RelationCache | undefined;
 }
 
 /** The prefixes holding the relationships one step from `node` takes. */
@@ -54,9 +58,62 @@ function sameRef(a: ResourceRef, b: ResourceRef): boolean {
   return a.name === b.name && a.namespace === b.namespace && a.kind === b.kind && a.version === b.version && a.group === b.group;
 }
 
-/** Walks the graph from `plan.from`. */
+/** Answers held in the relationship cache, for one traversal: its tick, and the ends it took answers of. */
+interface CachedSteps {
+  readonly cache: RelationCache;
+  readonly tick: number;
+  readonly ends: Set<string>;
+}
+
+/**
+ * Walks the graph from `plan.from`. With the relationship cache, each step's answer it holds is
+ * read from memory, and each step scanned is offered to it. A held answer is the latest state,
+ * the snapshot's only if its end did not change since the walk began; if one did, the walk is
+ * done again from the snapshot alone.
+ */
 export async function traverse(plan: TraversalPlan, ctx: TraversalContext): Promise<Graph> {
-  const { engine, predicates } = ctx;
+  const { cache } = ctx;
+  if (cache === undefined) return walk(plan, ctx, undefined);
+  const steps: CachedSteps = { cache, tick: cache.startScans(), ends: new Set() };
+  try {
+    const graph = await walk(plan, ctx, steps);
+    if (![...steps.ends].some((end) => cache.changedSince(end, steps.tick))) return graph;
+  } finally {
+    cache.endScans();
+  }
+  return walk(plan, ctx, undefined);
+}
+
+const SPO_PREFIX = encodeKey(SPO);
+
+/** The SPO key of a relationship read under `key` in any order: one key per relationship, whichever way it was walked. */
+function spoKeyOf(key: string): string {
+  return key.startsWith(SPO_PREFIX) ? key : tripleKeys(tripleOfKey(key))[0];
+}
+
+/** The relationships under `prefix`, all naming `node`, in key order: held by the cache, or scanned (and offered to it). */
+async function step(prefix: string, node: ResourceRef, snapshot: EngineSnapshot, ctx: TraversalContext, cached: CachedSteps | undefined): Promise<ScanAnswer> {
+  const end = cached && endCountKey(node);
+  const held = cached?.cache.get(prefix);
+  if (held) {
+    cached!.ends.add(end!);
+    return held;
+  }
+  const keys: string[] = [];
+  const items: Relationship[] = [];
+  for await (const chunk of ctx.engine.scan({ ...prefixRange(prefix), snapshot })) {
+    for (const [key, bytes] of chunk) {
+      keys.push(key);
+      items.push(decodeRelationship(bytes, key, ctx.predicates));
+    }
+  }
+  const answer = { keys, items };
+  cached?.cache.keep(prefix, end!, cached.tick, answer);
+  return answer;
+}
+
+async function walk(plan: TraversalPlan, ctx: TraversalContext, cached: CachedSteps | undefined): Promise<Graph> {
+  const { engine } = ctx;
   const snapshot: EngineSnapshot = engine.snapshot();
   try {
     const revision = await engine.revisionAt(snapshot);
@@ -68,22 +125,21 @@ export async function traverse(plan: TraversalPlan, ctx: TraversalContext): Prom
       const next: ResourceRef[] = [];
       for (const node of frontier) {
         for (const prefix of stepPrefixes(node, plan)) {
-          for await (const chunk of engine.scan({ ...prefixRange(prefix), snapshot })) {
-            for (const [key, bytes] of chunk) {
-              const triple = tripleOfKey(key);
-              const neighbour = sameRef(triple.subject, node) && plan.out ? triple.object : triple.subject;
-              const neighbourKey = resourceKey(neighbour);
-              if (!depths.has(neighbourKey)) {
-                if (depths.size >= plan.limit) {
-                  truncated = true;
-                  continue;
-                }
-                depths.set(neighbourKey, { ref: neighbour, depth });
-                next.push(neighbour);
+          const { keys, items } = await step(prefix, node, snapshot, ctx, cached);
+          for (let i = 0; i < items.length; i++) {
+            const relationship = items[i]!;
+            const neighbour = sameRef(relationship.subject, node) && plan.out ? relationship.object : relationship.subject;
+            const neighbourKey = resourceKey(neighbour);
+            if (!depths.has(neighbourKey)) {
+              if (depths.size >= plan.limit) {
+                truncated = true;
+                continue;
               }
-              const [spo] = tripleKeys(triple);
-              if (!edges.has(spo)) edges.set(spo, decodeRelationship(bytes, key, predicates));
+              depths.set(neighbourKey, { ref: neighbour, depth });
+              next.push(neighbour);
             }
+            const spo = spoKeyOf(keys[i]!);
+            if (!edges.has(spo)) edges.set(spo, relationship);
           }
         }
       }

@@ -36,7 +36,11 @@ export interface StoreOptions {
    * crash of the process (LevelDB has handed it to the OS), not a crash of the machine.
    */
   readonly sync?: boolean;
-  /** Read-cache bounds. Default 10,000 resources and about 64 MiB. */
+  /**
+   * Read-cache bounds. Default 10,000 resources and about 64 MiB; and (`relationships`) 10,000
+   * relationship query answers and about 32 MiB, not kept on PostgreSQL (another process's
+   * change would reach it only later).
+   */
   readonly cache?: CacheOptions;
   /** Most bytes a resource's data may take, encoded. Default 1.5 MiB, as etcd's request limit. */
   readonly maxDataBytes?: number;
@@ -79,6 +83,10 @@ export async function openStore(options: StoreOptions = {}): Promise<ResourceSto
   if (!isObject(cache)) throw invalidArgument('options.cache', 'must be an object');
   if (cache.maxEntries !== 0) normalizeCount(cache.maxEntries, 'options.cache.maxEntries', 2 ** 31);
   normalizeCount(cache.maxBytes, 'options.cache.maxBytes', Number.MAX_SAFE_INTEGER);
+  const relationCache = cache.relationships ?? {};
+  if (!isObject(relationCache)) throw invalidArgument('options.cache.relationships', 'must be an object');
+  if (relationCache.maxQueries !== 0) normalizeCount(relationCache.maxQueries, 'options.cache.relationships.maxQueries', 2 ** 31);
+  normalizeCount(relationCache.maxBytes, 'options.cache.relationships.maxBytes', Number.MAX_SAFE_INTEGER);
   const retention = options.retention ?? {};
   if (!isObject(retention)) throw invalidArgument('options.retention', 'must be an object');
   const derivation = options.derivation ?? {};

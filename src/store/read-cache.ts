@@ -19,13 +19,16 @@
 import { LRUCache } from 'lru-cache';
 import { JSON_TYPE_URL, toParsedResource, toResource, type ResourceRecord } from '../model/resource-codec.js';
 import type { Resource } from '../model/types.js';
+import type { RelationCacheOptions } from '../relations/relation-cache.js';
 
-/** Bounds of the read cache. */
+/** Bounds of the read cache, and of the relationship cache beside it. */
 export interface CacheOptions {
   /** Most resources held; 0 turns the cache off. Default 10,000. */
   readonly maxEntries?: number;
   /** Most bytes held, approximately (twice each resource's encoded size). Default 64 MiB. */
   readonly maxBytes?: number;
+  /** The relationship cache (relations/relation-cache.ts): default 10,000 query answers and about 32 MiB. */
+  readonly relationships?: RelationCacheOptions;
 }
 
 /** A stored resource: its bytes, and the record decoded from them (data still packed). */

@@ -26,6 +26,7 @@ import { deriveRelationships, keepOnDelete, planDerivation, planLockKeys, planRe
 import { jsonReader } from '../indices/selector-index.js';
 import { RuleSet, type DerivationRule } from '../relations/derivation-rules.js';
 import { RelationshipApi } from '../relations/relationship-api.js';
+import { DEFAULT_RELATION_BYTES, DEFAULT_RELATION_QUERIES, RelationCache, type RelationCacheOptions } from '../relations/relation-cache.js';
 import { addRelationship, deleteRelationship, deleteRelationshipsOf } from '../relations/relation-writes.js';
 import { endCountKey } from '../relations/relation-keys.js';
 import type { Graph, Relationship, RelationshipInput, RelationshipPage, RelationshipQuery, TraverseOptions } from '../model/relationship-types.js';
@@ -137,7 +138,11 @@ export class ResourceStore {
     this.#maxDataBytes = setup.maxDataBytes;
     this.#rules = new RuleSet(this.#predicates, BUILTIN_RULES, setup.derivation?.disable ?? [], SERVICE_SELECTS);
     (setup.derivation?.rules ?? []).forEach((rule, i) => this.#rules.register(rule, `options.derivation.rules[${i}]`));
-    this.#log = new ChangeLog(engine, setup.logStart, this.#predicates, setup.retention, (events) => this.#router.publish(events), {
+    const relationCache = relationCacheFor(engine, setup.cache.relationships);
+    this.#log = new ChangeLog(engine, setup.logStart, this.#predicates, setup.retention, (events) => {
+      if (relationCache?.watching) relationCache.changed(relationshipsIn(events));
+      this.#router.publish(events);
+    }, {
       compacted: (entries) => this.#metrics.logCompacted.inc(entries),
     });
     this.#streams = {
@@ -164,6 +169,7 @@ export class ResourceStore {
       predicates: this.#predicates,
       maxListLimit: MAX_LIST_LIMIT,
       loadResource: (key, bytes) => this.#loadCandidate(key, bytes, () => true)!,
+      cache: relationCache,
     });
   }
 
@@ -648,6 +654,19 @@ export class ResourceStore {
     const record = cached && sameBytes(cached.bytes, bytes) ? cached.record : decodeRecord(bytes, key);
     return accept(record.ref, record.labels) ? toResource(record) : undefined;
   }
+}
+
+/** The relationship cache of a store, unless turned off or on an engine other processes write. */
+function relationCacheFor(engine: Engine, options: RelationCacheOptions = {}): RelationCache | undefined {
+  const maxQueries = options.maxQueries ?? DEFAULT_RELATION_QUERIES;
+  return engine.shared || maxQueries === 0 ? undefined : new RelationCache(maxQueries, options.maxBytes ?? DEFAULT_RELATION_BYTES);
+}
+
+/** The relationships a commit's events changed. */
+function relationshipsIn(events: readonly StoreEvent[]): Relationship[] {
+  const relationships: Relationship[] = [];
+  for (const event of events) if (event.kind === 'relationship') relationships.push(event.relationship);
+  return relationships;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
