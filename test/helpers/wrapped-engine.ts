@@ -1,7 +1,7 @@
 /**
- * An engine that delegates to a real one, with hooks for tests: hold range scans until released
- * (to make a replay slow, deterministically), note where each scan starts, and fail the next
- * commits (as a full disk would).
+ * An engine that delegates to a real one, with hooks for tests: hold range scans (all, or some)
+ * until released (to make a replay slow, deterministically) and say when one is held, note where
+ * each scan starts, and fail the next commits (as a full disk would).
  */
 import type { CommitFollower, CommitResult, Engine, EngineSnapshot, EngineWrite, ScanOptions } from '../../src/storage/engine.js';
 import { StoreError } from '../../src/storage/errors.js';
@@ -10,6 +10,8 @@ export class WrappedEngine implements Engine {
   readonly #inner: Engine;
   #held: Promise<void> | undefined;
   #release: (() => void) | undefined;
+  #holds: (start: string) => boolean = () => true;
+  #waiting: Array<() => void> = [];
   /** How many of the next commits fail with INTERNAL. */
   failCommits = 0;
   /** Where each range scan started (its `gte`, or `gt`), in order. */
@@ -19,9 +21,22 @@ export class WrappedEngine implements Engine {
     this.#inner = inner;
   }
 
-  /** Holds every range scan from now until `release`. */
-  holdScans(): void {
+  /** Holds every range scan from now until `release`, or those whose start `holds` picks. */
+  holdScans(holds: (start: string) => boolean = () => true): void {
+    this.#holds = holds;
     this.#held = new Promise((resolve) => (this.#release = resolve));
+  }
+
+  /** Resolves once a scan is being held. */
+  scanHeld(): Promise<void> {
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  async #wait(start: string): Promise<void> {
+    this.scanned.push(start);
+    if (!this.#held || !this.#holds(start)) return;
+    for (const resolve of this.#waiting.splice(0)) resolve();
+    await this.#held;
   }
 
   release(): void {
@@ -48,13 +63,11 @@ export class WrappedEngine implements Engine {
     return this.#inner.getMany(keys, snapshot);
   }
   async *scan(options: ScanOptions) {
-    this.scanned.push(options.gte ?? options.gt ?? '');
-    if (this.#held) await this.#held;
+    await this.#wait(options.gte ?? options.gt ?? '');
     yield* this.#inner.scan(options);
   }
   async *scanKeys(options: ScanOptions) {
-    this.scanned.push(options.gte ?? options.gt ?? '');
-    if (this.#held) await this.#held;
+    await this.#wait(options.gte ?? options.gt ?? '');
     yield* this.#inner.scanKeys(options);
   }
   snapshot() {
