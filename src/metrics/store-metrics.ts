@@ -8,6 +8,9 @@
  * - `resourcestore_storage_bytes`: the engine's data size (files on disk, or bytes in memory);
  * - `resourcestore_operation_duration_seconds{operation}`: a histogram per public operation;
  * - `resourcestore_cache_hits_total` and `resourcestore_cache_misses_total`: the read cache;
+ * - `resourcestore_relationship_cache_hits_total`, `resourcestore_relationship_cache_misses_total`
+ *   and `resourcestore_relationship_cache_answers`: the relationship cache (scans of one
+ *   resource's relationships answered from memory, scanned, and answers held; 0 where none is kept);
  * - `resourcestore_events_sent_total{kind,type}`, `resourcestore_events_overflowed_total`,
  *   `resourcestore_subscribers`: the event streams;
  * - `resourcestore_log_entries`, `resourcestore_log_first_revision`,
@@ -44,6 +47,13 @@ export interface EventSources {
   logFirstRevision(): number;
 }
 
+/** What the relationship cache has counted, where the store keeps one. */
+export interface RelationCacheCounts {
+  readonly hits: number;
+  readonly misses: number;
+  readonly size: number;
+}
+
 export class StoreMetrics {
   readonly registry: Registry;
   readonly cacheHits: Counter;
@@ -51,7 +61,7 @@ export class StoreMetrics {
   readonly logCompacted: Counter;
   readonly #duration: Histogram<'operation'>;
 
-  constructor(engine: Engine, events: EventSources, registry: Registry = new Registry()) {
+  constructor(engine: Engine, events: EventSources, registry: Registry = new Registry(), relationCache?: RelationCacheCounts) {
     this.registry = registry;
     const registers = [registry];
     const countByType = function (this: Gauge<'group' | 'version' | 'kind'>): void {
@@ -90,6 +100,28 @@ export class StoreMetrics {
     });
     this.cacheHits = new Counter({ name: 'resourcestore_cache_hits_total', help: 'Read-cache hits.', registers });
     this.cacheMisses = new Counter({ name: 'resourcestore_cache_misses_total', help: 'Read-cache misses.', registers });
+    for (const [name, help, count] of [
+      ['hits', 'Scans of one resource\'s relationships answered from the relationship cache.', () => relationCache?.hits ?? 0],
+      ['misses', 'Scans of one resource\'s relationships the relationship cache did not hold.', () => relationCache?.misses ?? 0],
+    ] as const) {
+      new Counter({
+        name: `resourcestore_relationship_cache_${name}_total`,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(count());
+        },
+      });
+    }
+    new Gauge({
+      name: 'resourcestore_relationship_cache_answers',
+      help: 'Answers the relationship cache holds.',
+      registers,
+      collect() {
+        this.set(relationCache?.size ?? 0);
+      },
+    });
     new Counter({
       name: 'resourcestore_events_sent_total',
       help: 'Events delivered to subscribers, by kind (resource, relationship) and type (add, update, delete).',

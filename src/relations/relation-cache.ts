@@ -65,8 +65,11 @@ export class RelationCache {
   /** The latest tick of a mark let go: an end without a mark may have changed as late as this. */
   #forgotten = 0;
   #tick = 0;
-  /** Scans started and not yet offered, or abandoned: while there are none, changes need no marks. */
+  /** Scans started and not yet ended: while there are none, changes need no marks. */
   #scanning = 0;
+  /** Answers asked for that were held, and that were not. */
+  hits = 0;
+  misses = 0;
 
   /** A cache of at most `maxQueries` answers (at least one) and about `maxBytes`. */
   constructor(maxQueries: number, maxBytes: number) {
@@ -90,7 +93,10 @@ export class RelationCache {
 
   /** The held answer of the scan of `prefix`, if any. */
   get(prefix: string): ScanAnswer | undefined {
-    return this.#answers.get(prefix);
+    const held = this.#answers.get(prefix);
+    if (held) this.hits++;
+    else this.misses++;
+    return held;
   }
 
   /**

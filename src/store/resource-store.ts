@@ -124,6 +124,7 @@ export class ResourceStore {
     this.#engine = engine;
     this.#readNow = engine.getNow && !engine.shared ? (key) => engine.getNow!(key) : undefined;
     this.#cache = new ReadCache(setup.cache);
+    const relationCache = relationCacheFor(engine, setup.cache.relationships);
     this.#metrics = new StoreMetrics(
       engine,
       {
@@ -133,12 +134,12 @@ export class ResourceStore {
         logFirstRevision: () => this.#log.firstRevision,
       },
       setup.registry,
+      relationCache,
     );
     this.#tokens = new ContinueTokens(setup.secret);
     this.#maxDataBytes = setup.maxDataBytes;
     this.#rules = new RuleSet(this.#predicates, BUILTIN_RULES, setup.derivation?.disable ?? [], SERVICE_SELECTS);
     (setup.derivation?.rules ?? []).forEach((rule, i) => this.#rules.register(rule, `options.derivation.rules[${i}]`));
-    const relationCache = relationCacheFor(engine, setup.cache.relationships);
     this.#log = new ChangeLog(engine, setup.logStart, this.#predicates, setup.retention, (events) => {
       if (relationCache?.watching) relationCache.changed(relationshipsIn(events));
       this.#router.publish(events);

@@ -54,6 +54,10 @@ for (const factory of [memoryFactory, diskFactory]) {
       const scans = wrapped.scanned.length;
       await store.getRelationships({ subject: { version: 'v1', kind: 'Pod', namespace: 'web' } });
       assert.equal(wrapped.scanned.length, scans + 1);
+      const metrics = await store.metrics.metrics();
+      assert.match(metrics, /resourcestore_relationship_cache_hits_total 5\n/);
+      assert.match(metrics, /resourcestore_relationship_cache_misses_total 5\n/);
+      assert.match(metrics, /resourcestore_relationship_cache_answers 5\n/);
       await store.close();
     });
 
