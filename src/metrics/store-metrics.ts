@@ -170,7 +170,7 @@ export class StoreMetrics {
 
   /** Starts timing an operation; call the returned function when it ends. */
   time(operation: Operation): () => void {
-    const start = process.hrtime.bigint();
-    return () => this.#duration.observe({ operation }, Number(process.hrtime.bigint() - start) / 1e9);
+    const start = performance.now();
+    return () => this.#duration.observe({ operation }, (performance.now() - start) / 1000);
   }
 }

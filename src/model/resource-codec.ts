@@ -133,17 +133,19 @@ export function decodeRecord(bytes: Uint8Array, key?: string): ResourceRecord {
 /** Freezes a freshly decoded object graph in place (objects and arrays; typed arrays are left alone). */
 export function deepFreeze<T>(root: T): T {
   const stack: object[] = [];
-  const visit = (value: unknown): void => {
-    if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) stack.push(value);
-  };
-  visit(root);
+  pushObject(stack, root);
   while (stack.length > 0) {
     const node = stack.pop() as Record<string, unknown>;
     Object.freeze(node);
-    if (Array.isArray(node)) for (let i = 0; i < node.length; i++) visit(node[i]);
-    else for (const key in node) visit(node[key]);
+    if (Array.isArray(node)) for (let i = 0; i < node.length; i++) pushObject(stack, node[i]);
+    else for (const key in node) pushObject(stack, node[key]);
   }
   return root;
+}
+
+/** Pushes `value` if it is an object to freeze (a module function: a closure made per call costs a name under tsx). */
+function pushObject(stack: object[], value: unknown): void {
+  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) stack.push(value);
 }
 
 /** The JSON text of packed JSON data (read as a Buffer, so protobufjs decodes the text natively). */

@@ -21,29 +21,43 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Checks one text field of a ref: a string, within its length, well-formed, no control characters. */
 export function checkRefField(field: string, value: unknown, max: number, required: boolean): string {
-  if (value === undefined && !required) return '';
-  if (typeof value !== 'string') throw invalidArgument(field, `must be a string, got ${value === null ? 'null' : typeof value}`);
-  if (required && value.length === 0) throw invalidArgument(field, 'must not be empty');
-  if (value.length > max) throw invalidArgument(field, `must be no more than ${max} characters, got ${value.length}`);
-  if (!value.isWellFormed()) throw invalidArgument(field, 'is not well-formed text (it holds a lone surrogate)');
+  const problem = refFieldProblem(value, max, required);
+  if (problem !== undefined) throw invalidArgument(field, problem);
+  return value === undefined ? '' : (value as string);
+}
+
+/** What is wrong with a ref field's value, if anything. */
+function refFieldProblem(value: unknown, max: number, required: boolean): string | undefined {
+  if (value === undefined) return required ? 'must be a string, got undefined' : undefined;
+  if (typeof value !== 'string') return `must be a string, got ${value === null ? 'null' : typeof value}`;
+  if (required && value.length === 0) return 'must not be empty';
+  if (value.length > max) return `must be no more than ${max} characters, got ${value.length}`;
+  if (!value.isWellFormed()) return 'is not well-formed text (it holds a lone surrogate)';
   const control = CONTROL.exec(value);
-  if (control) throw invalidArgument(field, `holds a control character at position ${control.index}`);
-  return value;
+  if (control) return `holds a control character at position ${control.index}`;
+  return undefined;
+}
+
+/** One field of a ref: `field.part` is named only when the value is refused (every read validates a ref). */
+function refPart(field: string, part: keyof typeof REF_LIMITS, value: unknown, required: boolean): string {
+  const problem = refFieldProblem(value, REF_LIMITS[part], required);
+  if (problem !== undefined) throw invalidArgument(`${field}.${part}`, problem);
+  return value === undefined ? '' : (value as string);
 }
 
 /** Validates a ref and fills in the defaults (group and namespace ""). */
 export function normalizeRef(input: unknown, field = 'ref'): ResourceRef {
   if (!isRecord(input)) throw invalidArgument(field, 'must be an object with version, kind and name');
-  for (const part of ['namespace', 'name'] as const) {
-    // As Kubernetes' path-segment rule: these two would mean other paths over HTTP.
-    if (input[part] === '.' || input[part] === '..') throw invalidArgument(`${field}.${part}`, `may not be ${JSON.stringify(input[part])}`);
-  }
+  const { namespace, name } = input;
+  // As Kubernetes' path-segment rule: these two would mean other paths over HTTP.
+  if (namespace === '.' || namespace === '..') throw invalidArgument(`${field}.namespace`, `may not be ${JSON.stringify(namespace)}`);
+  if (name === '.' || name === '..') throw invalidArgument(`${field}.name`, `may not be ${JSON.stringify(name)}`);
   return new Ref(
-    checkRefField(`${field}.group`, input.group, REF_LIMITS.group, false),
-    checkRefField(`${field}.version`, input.version, REF_LIMITS.version, true),
-    checkRefField(`${field}.kind`, input.kind, REF_LIMITS.kind, true),
-    checkRefField(`${field}.namespace`, input.namespace, REF_LIMITS.namespace, false),
-    checkRefField(`${field}.name`, input.name, REF_LIMITS.name, true),
+    refPart(field, 'group', input.group, false),
+    refPart(field, 'version', input.version, true),
+    refPart(field, 'kind', input.kind, true),
+    refPart(field, 'namespace', namespace, false),
+    refPart(field, 'name', name, true),
   );
 }
 
