@@ -42,9 +42,10 @@ import { matchesSelector, parseLabelSelector, type LabelSelector } from '../indi
 import { StoreError, invalidArgument } from '../storage/errors.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { resourceKey } from '../model/resource-keys.js';
-import type { JsonObject, ResourceRef } from '../model/types.js';
+import type { JsonObject, Resource, ResourceRef } from '../model/types.js';
 import { parseFieldSelector, type FieldSelector } from './field-selector.js';
 import { bookmarkObject, toManifest } from './manifest.js';
+import { ManifestTexts } from './manifest-texts.js';
 import { expired, failure, statusOf } from './status.js';
 
 /** What a watch asks for: the query parameters of a Kubernetes watch request, parsed. */
@@ -71,11 +72,37 @@ export interface KubeWatchOptions {
   readonly bookmarkIntervalMs?: number;
 }
 
-/** One watch event: a manifest, a BOOKMARK's object, or (for ERROR) a Status. */
+/**
+ * One watch event: a manifest, a BOOKMARK's object, or (for ERROR) a Status; with `json`, the
+ * object's JSON text, where the watch had no field to test in it (the object is then made only
+ * if read).
+ */
 export type KubeWatchEvent = {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   readonly object: object;
+  readonly json?: string;
 };
+
+/** A manifest's event by its text (from the manifest texts every watcher shares); the manifest object only if asked for. */
+class ManifestEvent implements KubeWatchEvent {
+  readonly #resource: Resource;
+  readonly #revision: number;
+  #object: JsonObject | undefined;
+
+  constructor(
+    readonly type: 'ADDED' | 'MODIFIED' | 'DELETED',
+    resource: Resource,
+    revision: number,
+    readonly json: string,
+  ) {
+    this.#resource = resource;
+    this.#revision = revision;
+  }
+
+  get object(): JsonObject {
+    return (this.#object ??= toManifest(this.#resource, this.#revision));
+  }
+}
 
 /** The default time between BOOKMARKs. */
 export const DEFAULT_BOOKMARK_INTERVAL_MS = 60_000;
@@ -232,6 +259,7 @@ interface Listing {
 class KubeWatch implements AsyncIterableIterator<KubeWatchEvent> {
   readonly #store: ResourceStore;
   readonly #plan: Plan;
+  readonly #texts: ManifestTexts;
   readonly #queue: KubeWatchEvent[] = [];
   readonly #waiting: Array<(result: IteratorResult<KubeWatchEvent>) => void> = [];
   readonly #timers: NodeJS.Timeout[] = [];
@@ -250,9 +278,10 @@ class KubeWatch implements AsyncIterableIterator<KubeWatchEvent> {
   /** No more events are made; the queue drains, then `next()` answers done. */
   #ended = false;
 
-  constructor(store: ResourceStore, plan: Plan) {
+  constructor(store: ResourceStore, plan: Plan, texts: ManifestTexts) {
     this.#store = store;
     this.#plan = plan;
+    this.#texts = texts;
     const { start } = plan;
     if (start.list) this.#listing = { pages: new PageRevisions() };
     else this.#position = start.after ?? store.revision;
@@ -335,6 +364,10 @@ class KubeWatch implements AsyncIterableIterator<KubeWatchEvent> {
     if (this.#ended) return;
     for (const item of page.items) {
       if (!matchesSelector(labels, item.labels)) continue;
+      if (fields.requirements.length === 0) {
+        this.#queue.push(new ManifestEvent('ADDED', item, item.revision, this.#texts.of(item, item.revision)));
+        continue;
+      }
       const manifest = toManifest(item, item.revision);
       if (fields.matches(manifest)) this.#queue.push({ type: 'ADDED', object: manifest });
     }
@@ -388,14 +421,15 @@ class KubeWatch implements AsyncIterableIterator<KubeWatchEvent> {
   /** Queues the watch event a matching store change makes, with the field selector's transitions. */
   #send(event: ResourceEvent): void {
     const { fields } = this.#plan;
+    if (fields.requirements.length === 0) {
+      const type = event.type === 'add' ? 'ADDED' : event.type === 'delete' ? 'DELETED' : 'MODIFIED';
+      this.#queue.push(new ManifestEvent(type, event.resource, event.revision, this.#texts.of(event.resource, event.revision)));
+      return;
+    }
     const manifest = toManifest(event.resource, event.revision);
     const now = fields.matches(manifest);
     if (event.type !== 'update') {
       if (now) this.#queue.push({ type: event.type === 'add' ? 'ADDED' : 'DELETED', object: manifest });
-      return;
-    }
-    if (fields.requirements.length === 0) {
-      this.#queue.push({ type: 'MODIFIED', object: manifest });
       return;
     }
     const previous: JsonObject | undefined = event.previous === undefined ? undefined : toManifest(event.previous, event.revision);
@@ -448,15 +482,16 @@ class KubeWatch implements AsyncIterableIterator<KubeWatchEvent> {
 
 /**
  * A Kubernetes watch of one kind (see the module comment): an async iterator of watch events, for
- * a route to write as `watchLine(event.type, event.object)`.
+ * a route to write as `watchLine(event.type, event.object, event.json)`. `texts` holds the
+ * manifest texts the watch shares with other watches and reads (by default, none are kept).
  *
  * @throws StoreError INVALID_ARGUMENT at once for bad options (a malformed selector or
  *   resourceVersion, a field the kind does not select on, `sendInitialEvents` without
  *   `resourceVersionMatch=NotOlderThan` or the reverse, a bad timeout or interval).
  * @example
  * const watch = kubeWatch(store, { group: '', version: 'v1', kind: 'Pod', namespace: 'web', resourceVersion: '42' });
- * for await (const event of watch) response.write(watchLine(event.type, event.object));
+ * for await (const event of watch) response.write(watchLine(event.type, event.object, event.json));
  */
-export function kubeWatch(store: ResourceStore, options: KubeWatchOptions): AsyncIterableIterator<KubeWatchEvent> {
-  return new KubeWatch(store, plan(options));
+export function kubeWatch(store: ResourceStore, options: KubeWatchOptions, texts = new ManifestTexts(0)): AsyncIterableIterator<KubeWatchEvent> {
+  return new KubeWatch(store, plan(options), texts);
 }

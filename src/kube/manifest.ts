@@ -276,11 +276,12 @@ export const WATCH_EVENT_TYPES = ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'E
 export type WatchEventType = (typeof WATCH_EVENT_TYPES)[number];
 
 /**
- * One line of a watch stream: `{"type":…,"object":…}` and a newline. A DELETED event's object is
- * the last state with the deletion's revision as its resourceVersion; an ERROR's is a Status.
+ * One line of a watch stream: `{"type":…,"object":…}` and a newline, the object given as itself
+ * or (`json`) as its JSON text. A DELETED event's object is the last state with the deletion's
+ * revision as its resourceVersion; an ERROR's is a Status.
  */
-export function watchLine(type: WatchEventType, object: unknown): string {
-  return `${JSON.stringify({ type, object })}\n`;
+export function watchLine(type: WatchEventType, object: unknown, json?: string): string {
+  return json === undefined ? `${JSON.stringify({ type, object })}\n` : `{"type":"${type}","object":${json}}\n`;
 }
 
 /** The annotation on the BOOKMARK that ends the initial events of a `sendInitialEvents=true` watch. */

@@ -25,6 +25,7 @@ import { handleError, isKubePath, sendError } from './http-errors.js';
 import { registerKubeDiscoveryRoutes, NOT_SERVED } from './kube-discovery-routes.js';
 import { ServedKinds } from './kube-kinds.js';
 import { registerKubeRoutes } from './kube-routes.js';
+import { ManifestTexts } from '../kube/manifest-texts.js';
 import { checkQuery } from './query-params.js';
 import { registerMaintenanceRoutes } from './maintenance-routes.js';
 import { registerRelationshipRoutes } from './relationship-routes.js';
@@ -157,7 +158,7 @@ export function buildServer(options: ServerOptions): StoreServer {
   });
   const kinds = new ServedKinds(store);
   registerKubeDiscoveryRoutes(app, kinds);
-  registerKubeRoutes(app, { store, kinds, streams });
+  registerKubeRoutes(app, { store, kinds, streams, texts: new ManifestTexts() });
   registerRelationshipRoutes(app, store);
   registerDashboardRoutes(app);
 

@@ -21,7 +21,8 @@ import { parseLabelSelector, matchesSelector } from '../indices/label-selector.j
 import { parseFieldSelector } from '../kube/field-selector.js';
 import type { ResourceType } from '../kube/kind-resolver.js';
 import { kubeWatch } from '../kube/kube-watch.js';
-import { listText, manifestText, toManifest, type ManifestTarget } from '../kube/manifest.js';
+import { listText, toManifest, type ManifestTarget } from '../kube/manifest.js';
+import type { ManifestTexts } from '../kube/manifest-texts.js';
 import { PATCH_TYPES } from '../kube/patch.js';
 import { failure, type StatusTarget } from '../kube/status.js';
 import { MAX_LIST_LIMIT, type ResourceStore } from '../store/resource-store.js';
@@ -45,6 +46,8 @@ export interface KubeContext {
   readonly kinds: ServedKinds;
   /** Watch streams open now, each with the function that ends it cleanly, so shutdown can end them. */
   readonly streams: Set<() => void>;
+  /** The manifest texts of recent states, shared by reads, lists and watches. */
+  readonly texts: ManifestTexts;
 }
 
 const METHOD_NOT_ALLOWED = failure('MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -84,29 +87,29 @@ async function dispatch(context: KubeContext, request: FastifyRequest, reply: Fa
   const about: StatusTarget = { group: type.group, resource: type.plural, ...(path.name ?? bodyName ? { name: path.name ?? bodyName } : {}) };
   try {
     if (path.kind === 'collection') {
-      if (read) return query.watch === 'true' || query.watch === '1' ? await watch(context, reply, type, scope, query) : sendJson(reply, await list(context.store, type, scope, query));
+      if (read) return query.watch === 'true' || query.watch === '1' ? await watch(context, reply, type, scope, query) : sendJson(reply, await list(context, type, scope, query));
       if (request.method !== 'POST' || scope === undefined) return reply.status(405).send(METHOD_NOT_ALLOWED);
       refuseDryRun(query);
       requireJson(request);
-      return sendJson(reply.status(201), await createObject(context.store, manifestTarget(type, scope), body));
+      return sendJson(reply.status(201), await createObject(context.store, context.texts, manifestTarget(type, scope), body));
     }
     const target = { ...manifestTarget(type, scope!), name: path.name! };
     switch (request.method) {
       case 'GET':
       case 'HEAD': {
         const resource = await context.store.get({ ...target, namespace: scope! });
-        return sendJson(reply, manifestText(resource, resource.revision));
+        return sendJson(reply, context.texts.of(resource, resource.revision));
       }
       case 'PUT':
         refuseDryRun(query);
         requireJson(request);
-        return sendJson(reply, await replaceObject(context.store, target, body));
+        return sendJson(reply, await replaceObject(context.store, context.texts, target, body));
       case 'PATCH':
         refuseDryRun(query);
-        return sendJson(reply, await patchObject(context.store, target, request.headers['content-type'], body));
+        return sendJson(reply, await patchObject(context.store, context.texts, target, request.headers['content-type'], body));
       case 'DELETE':
         refuseDryRun(query);
-        return sendJson(reply, await deleteObject(context.store, target, body));
+        return sendJson(reply, await deleteObject(context.store, context.texts, target, body));
       default:
         return reply.status(405).send(METHOD_NOT_ALLOWED);
     }
@@ -162,8 +165,8 @@ function parseContinue(token: string): { revision: number; token: string } {
   return { revision, token: token.slice(dot + 1) };
 }
 
-/** A list, as the JSON text of its response: items without a field selector are made from their stored text (`manifestText`). */
-async function list(store: ResourceStore, type: ResourceType, scope: string | undefined, query: Query): Promise<string> {
+/** A list, as the JSON text of its response: items without a field selector are their manifest texts (`manifestText`, made once per state). */
+async function list({ store, texts }: KubeContext, type: ResourceType, scope: string | undefined, query: Query): Promise<string> {
   const fields = query.fieldSelector === undefined || query.fieldSelector === '' ? undefined : parseFieldSelector(query.fieldSelector, type.group, type.kind);
   const labelSelector = query.labelSelector === undefined || query.labelSelector === '' ? undefined : query.labelSelector;
   const limit = limitOf(query);
@@ -175,7 +178,7 @@ async function list(store: ResourceStore, type: ResourceType, scope: string | un
   const answer = (items: string[], revision: number, next?: string) => listText(type.group, type.version, type.kind, items, { revision, ...(next === undefined ? {} : { continue: next }) });
   /** The item of a resource, or undefined when the field selector does not match it. */
   const item = (resource: Resource): string | undefined => {
-    if (fields === undefined) return manifestText(resource, resource.revision);
+    if (fields === undefined) return texts.of(resource, resource.revision);
     const manifest = toManifest(resource, resource.revision);
     return fields.matches(manifest) ? JSON.stringify(manifest) : undefined;
   };
@@ -234,6 +237,6 @@ async function watch(context: KubeContext, reply: FastifyReply, type: ResourceTy
     ...(sendInitialEvents === undefined ? {} : { sendInitialEvents }),
     ...(allowWatchBookmarks === undefined ? {} : { allowWatchBookmarks }),
     ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
-  });
+  }, context.texts);
   await streamKubeWatch(reply, events, context.streams);
 }

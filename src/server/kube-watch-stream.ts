@@ -47,7 +47,7 @@ export async function streamKubeWatch(reply: FastifyReply, events: AsyncIterator
       const next = await events.next();
       if (finished) return;
       if (next.done) break;
-      if (!res.write(watchLine(next.value.type, next.value.object))) {
+      if (!res.write(watchLine(next.value.type, next.value.object, next.value.json))) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
         if (finished) return;

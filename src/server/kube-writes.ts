@@ -19,7 +19,8 @@
  * updates. Writing what is already stored writes nothing (the resourceVersion stays). Each answers
  * the object as JSON text (`manifestText`).
  */
-import { fromManifest, manifestText, toManifest, type ManifestTarget } from '../kube/manifest.js';
+import { fromManifest, toManifest, type ManifestTarget } from '../kube/manifest.js';
+import type { ManifestTexts } from '../kube/manifest-texts.js';
 import { applyPatch, patchTypeOf } from '../kube/patch.js';
 import { failure, type Status } from '../kube/status.js';
 import { StoreError, brief, invalidArgument, isStoreError } from '../storage/errors.js';
@@ -75,18 +76,18 @@ async function writeOver(store: ResourceStore, ref: ResourceRef, conditional: bo
 }
 
 /** POST: creates the object a manifest describes. */
-export async function createObject(store: ResourceStore, target: ManifestTarget, body: unknown): Promise<string> {
+export async function createObject(store: ResourceStore, texts: ManifestTexts, target: ManifestTarget, body: unknown): Promise<string> {
   const { input } = fromManifest(body, target);
   const { uid: _ignored, ...fresh } = input; // the server gives a created object its uid, as kube-apiserver does
   const added = await store.add(fresh);
-  return manifestText(added, added.revision);
+  return texts.of(added, added.revision);
 }
 
 /** PUT: replaces the object with the manifest. */
-export async function replaceObject(store: ResourceStore, target: ManifestTarget & { name: string }, body: unknown): Promise<string> {
+export async function replaceObject(store: ResourceStore, texts: ManifestTexts, target: ManifestTarget & { name: string }, body: unknown): Promise<string> {
   const write = fromManifest(body, target);
   const written = await writeOver(store, refOf(target), write.resourceVersion !== undefined, () => write);
-  return manifestText(written, written.revision);
+  return texts.of(written, written.revision);
 }
 
 /** Whether a patch names `metadata.resourceVersion` (then it is a precondition, and a conflict is not retried). */
@@ -96,7 +97,7 @@ function namesResourceVersion(patch: unknown): boolean {
 }
 
 /** PATCH: applies a patch of `contentType` to the object as read. */
-export async function patchObject(store: ResourceStore, target: ManifestTarget & { name: string }, contentType: string | undefined, patch: unknown): Promise<string> {
+export async function patchObject(store: ResourceStore, texts: ManifestTexts, target: ManifestTarget & { name: string }, contentType: string | undefined, patch: unknown): Promise<string> {
   if (patchTypeOf(contentType) === undefined) {
     // Refused before the object is read, as kube-apiserver does: the UnsupportedMediaType outcome.
     const refused = applyPatch(contentType, {}, patch);
@@ -107,11 +108,11 @@ export async function patchObject(store: ResourceStore, target: ManifestTarget &
     if (!outcome.ok) throw new StatusFailure(failure(outcome.reason, outcome.message, { name: target.name }));
     return fromManifest(outcome.value, target);
   });
-  return manifestText(written, written.revision);
+  return texts.of(written, written.revision);
 }
 
 /** DELETE: deletes the object, with the preconditions of a DeleteOptions body; returns its last state. */
-export async function deleteObject(store: ResourceStore, target: ManifestTarget & { name: string }, body: unknown): Promise<string> {
+export async function deleteObject(store: ResourceStore, texts: ManifestTexts, target: ManifestTarget & { name: string }, body: unknown): Promise<string> {
   if (body !== undefined && !isRecord(body)) throw invalidArgument('body', 'must be a DeleteOptions object');
   const preconditions = body?.preconditions ?? {};
   if (!isRecord(preconditions)) throw invalidArgument('preconditions', 'must be an object');
@@ -130,7 +131,7 @@ export async function deleteObject(store: ResourceStore, target: ManifestTarget 
   const expectedUid = typeof uid === 'string' && uid !== '' ? uid : read?.uid;
   try {
     const deleted = await store.delete(ref, { ...(version === undefined ? {} : { version }), ...(expectedUid === undefined ? {} : { uid: expectedUid }) });
-    return manifestText(deleted, deleted.revision);
+    return texts.of(deleted, deleted.revision);
   } catch (err) {
     if (version !== undefined && isStoreError(err, 'CONFLICT')) throw modified();
     throw err;
