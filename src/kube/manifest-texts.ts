@@ -13,8 +13,8 @@ import { resourceKey } from '../model/resource-keys.js';
 import type { Resource } from '../model/types.js';
 import { manifestText } from './manifest.js';
 
-/** The default bound: about 64 MiB of text. */
-export const DEFAULT_MANIFEST_TEXT_BYTES = 64 * 1024 * 1024;
+/** The default bound: 32 Mi characters of text (bytes, for the ASCII that manifests mostly are). */
+export const DEFAULT_MANIFEST_TEXT_BYTES = 32 * 1024 * 1024;
 const MAX_TEXTS = 200_000;
 
 interface Held {
@@ -27,7 +27,7 @@ interface Held {
 export class ManifestTexts {
   readonly #lru: LRUCache<string, Held> | undefined;
 
-  /** Texts up to about `maxBytes` in all; 0 keeps none. */
+  /** Texts up to `maxBytes` characters in all; 0 keeps none. */
   constructor(maxBytes = DEFAULT_MANIFEST_TEXT_BYTES) {
     if (maxBytes > 0) {
       this.#lru = new LRUCache<string, Held>({ max: MAX_TEXTS, maxSize: maxBytes, sizeCalculation: (held) => Math.max(1, held.text.length) });

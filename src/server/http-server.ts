@@ -43,6 +43,12 @@ export interface ServerOptions {
   /** Bytes of events held per watch client whose socket is full. Default 16 MiB. */
   readonly watchBufferBytes?: number;
   /**
+   * Characters of Kubernetes manifest text kept for recent resource states (kube/manifest-texts.ts),
+   * so that reads, lists and watchers of one state share the text made of it. Default 32 Mi; 0
+   * keeps none.
+   */
+  readonly manifestTextBytes?: number;
+  /**
    * Host names the server answers to, besides `localhost` and IP addresses (any port); `*` for any
    * name (behind a proxy that checks it). A request with another Host gets 403 FORBIDDEN, so a page
    * cannot reach the server by DNS rebinding. Default none.
@@ -158,7 +164,7 @@ export function buildServer(options: ServerOptions): StoreServer {
   });
   const kinds = new ServedKinds(store);
   registerKubeDiscoveryRoutes(app, kinds);
-  registerKubeRoutes(app, { store, kinds, streams, texts: new ManifestTexts() });
+  registerKubeRoutes(app, { store, kinds, streams, texts: new ManifestTexts(options.manifestTextBytes) });
   registerRelationshipRoutes(app, store);
   registerDashboardRoutes(app);
 
