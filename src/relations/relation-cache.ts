@@ -119,7 +119,9 @@ export class RelationCache {
 
   /**
    * The whole answer of the scan of `prefix`, whose relationships all name `end`, read in scans
-   * that started at `tick`: held, unless a relationship of `end` changed since.
+   * that started at `tick`: held, unless a relationship of `end` changed since. The caller offers
+   * only answers read from a snapshot whose commits have all been delivered (a commit that landed
+   * but was not yet delivered would have marked nothing yet).
    */
   keep(prefix: string, end: string, tick: number, answer: ScanAnswer): void {
     if (this.changedSince(end, tick)) return;

@@ -156,7 +156,8 @@ export class RelationshipApi {
           return decodeRelationship(bytes, key, predicates);
         },
       });
-      if (keys && page.next === undefined) cache!.keep(plan.prefix, plan.end!, tick!, { keys, items: page.items.slice() });
+      // Kept only once every commit the snapshot holds has been delivered (and so has marked its ends).
+      if (keys && page.next === undefined && engine.revision >= revision) cache!.keep(plan.prefix, plan.end!, tick!, { keys, items: page.items.slice() });
       return { items: page.items, revision, ...(page.next ? { continue: tokens.mint(fingerprint, page.next) } : {}) };
     } finally {
       if (keys) cache!.endScans();

@@ -68,8 +68,9 @@ interface CachedSteps {
 /**
  * Walks the graph from `plan.from`. With the relationship cache, each step's answer it holds is
  * read from memory, and each step scanned is offered to it. A held answer is the latest state,
- * the snapshot's only if its end did not change since the walk began; if one did, the walk is
- * done again from the snapshot alone.
+ * the snapshot's only if its end did not change since the walk began (and every commit the
+ * snapshot holds has been delivered, so such a change is known); if not, the walk is done again
+ * from a fresh snapshot, without the cache.
  */
 export async function traverse(plan: TraversalPlan, ctx: TraversalContext): Promise<Graph> {
   const { cache } = ctx;
@@ -77,7 +78,8 @@ export async function traverse(plan: TraversalPlan, ctx: TraversalContext): Prom
   const steps: CachedSteps = { cache, tick: cache.startScans(), ends: new Set() };
   try {
     const graph = await walk(plan, ctx, steps);
-    if (![...steps.ends].some((end) => cache.changedSince(end, steps.tick))) return graph;
+    // Every commit the snapshot holds is delivered, so a change of a held step's end since the walk began has marked it.
+    if (ctx.engine.revision >= graph.revision && ![...steps.ends].some((end) => cache.changedSince(end, steps.tick))) return graph;
   } finally {
     cache.endScans();
   }
@@ -92,7 +94,7 @@ function spoKeyOf(key: string): string {
 }
 
 /** The relationships under `prefix`, all naming `node`, in key order: held by the cache, or scanned (and offered to it). */
-async function step(prefix: string, node: ResourceRef, snapshot: EngineSnapshot, ctx: TraversalContext, cached: CachedSteps | undefined): Promise<ScanAnswer> {
+async function step(prefix: string, node: ResourceRef, snapshot: EngineSnapshot, revision: number, ctx: TraversalContext, cached: CachedSteps | undefined): Promise<ScanAnswer> {
   const end = cached && endCountKey(node);
   const held = cached?.cache.get(prefix);
   if (held) {
@@ -108,7 +110,8 @@ async function step(prefix: string, node: ResourceRef, snapshot: EngineSnapshot,
     }
   }
   const answer = { keys, items };
-  cached?.cache.keep(prefix, end!, cached.tick, answer);
+  // As a query's: kept only once every commit the snapshot holds has been delivered.
+  if (cached && ctx.engine.revision >= revision) cached.cache.keep(prefix, end!, cached.tick, answer);
   return answer;
 }
 
@@ -125,7 +128,7 @@ async function walk(plan: TraversalPlan, ctx: TraversalContext, cached: CachedSt
       const next: ResourceRef[] = [];
       for (const node of frontier) {
         for (const prefix of stepPrefixes(node, plan)) {
-          const { keys, items } = await step(prefix, node, snapshot, ctx, cached);
+          const { keys, items } = await step(prefix, node, snapshot, revision, ctx, cached);
           for (let i = 0; i < items.length; i++) {
             const relationship = items[i]!;
             const neighbour = sameRef(relationship.subject, node) && plan.out ? relationship.object : relationship.subject;

@@ -1,7 +1,8 @@
 /**
  * An engine that delegates to a real one, with hooks for tests: hold range scans (all, or some)
  * until released (to make a replay slow, deterministically) and say when one is held, note where
- * each scan starts, and fail the next commits (as a full disk would).
+ * each scan starts, hold the delivery of commits that landed, and fail the next commits (as a
+ * full disk would).
  */
 import type { CommitFollower, CommitResult, Engine, EngineSnapshot, EngineWrite, ScanOptions } from '../../src/storage/engine.js';
 import { StoreError } from '../../src/storage/errors.js';
@@ -12,6 +13,10 @@ export class WrappedEngine implements Engine {
   #release: (() => void) | undefined;
   #holds: (start: string) => boolean = () => true;
   #waiting: Array<() => void> = [];
+  /** While delivery is held: the commits landed and not yet delivered, and the revision delivered last. */
+  #undelivered: Array<() => void> | undefined;
+  #delivered = 0;
+  #landing: Array<() => void> = [];
   /** How many of the next commits fail with INTERNAL. */
   failCommits = 0;
   /** Where each range scan started (its `gte`, or `gt`), in order. */
@@ -44,8 +49,29 @@ export class WrappedEngine implements Engine {
     this.#held = undefined;
   }
 
+  /**
+   * From now until `releaseDelivery`, commits land (a snapshot sees them) but are not delivered:
+   * their `onCommit` waits, their writers wait, and `revision` stays where it is. This is the
+   * window between a write landing in the engine and its delivery, held open.
+   */
+  holdDelivery(): void {
+    this.#delivered = this.#inner.revision;
+    this.#undelivered = [];
+  }
+
+  /** Resolves once a commit has landed while delivery is held. */
+  landed(): Promise<void> {
+    return new Promise((resolve) => this.#landing.push(resolve));
+  }
+
+  releaseDelivery(): void {
+    const undelivered = this.#undelivered ?? [];
+    this.#undelivered = undefined;
+    for (const deliver of undelivered) deliver();
+  }
+
   get revision(): number {
-    return this.#inner.revision;
+    return this.#undelivered ? this.#delivered : this.#inner.revision;
   }
   get commits(): number {
     return this.#inner.commits;
@@ -81,7 +107,24 @@ export class WrappedEngine implements Engine {
       this.failCommits--;
       return Promise.reject(new StoreError('INTERNAL', 'write failed: injected by the test'));
     }
-    return this.#inner.commit(write);
+    const undelivered = this.#undelivered;
+    if (undelivered === undefined) return this.#inner.commit(write);
+    let delivered!: () => void;
+    const done = new Promise<void>((resolve) => (delivered = resolve));
+    const landed = this.#inner.commit({
+      ...write,
+      onCommit: (result) => {
+        undelivered.push(() => {
+          write.onCommit?.(result);
+          delivered();
+        });
+        for (const resolve of this.#landing.splice(0)) resolve();
+      },
+    });
+    return landed.then(async (result) => {
+      await done;
+      return result;
+    });
   }
   counter(key: string) {
     return this.#inner.counter(key);

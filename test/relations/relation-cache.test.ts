@@ -101,6 +101,24 @@ for (const factory of [memoryFactory, diskFactory]) {
       await store.close();
     });
 
+    it('does not keep an answer read from a snapshot holding a commit not yet delivered', async () => {
+      const { store, wrapped } = await openWrapped(factory);
+      await store.addRelationships(owns(rs, podRef('p0')));
+      wrapped.holdDelivery();
+      const landed = wrapped.landed();
+      const adding = store.addRelationships(owns(rs, podRef('p1'))); // delivered only on release
+      await landed;
+      const page = await store.getRelationships({ subject: rs });
+      assert.deepEqual(names(page), ['nginx-7f→p0:u1', 'nginx-7f→p1:u1'], 'a snapshot sees the landed commit');
+      // Asked again before the commit is delivered: never an answer newer than the revision it reports.
+      const again = await store.getRelationships({ subject: rs });
+      assert.ok(again.revision >= page.revision, `answered at ${again.revision} what the store has at ${page.revision}`);
+      wrapped.releaseDelivery();
+      await adding;
+      assert.deepEqual(names(await store.getRelationships({ subject: rs })), ['nginx-7f→p0:u1', 'nginx-7f→p1:u1']);
+      await store.close();
+    });
+
     it('pages a held answer as the scan pages it, and continues either way', async () => {
       const { store } = await factory.open();
       const uncached = (await factory.open({ cache: { relationships: { maxQueries: 0 } } })).store;
@@ -164,6 +182,38 @@ for (const factory of [memoryFactory, diskFactory]) {
       // Its step from the ReplicaSet was read from memory, newer than its snapshot: it walked again.
       assert.deepEqual(graph.nodes.map((n) => n.ref.name), ['nginx', 'nginx-7f', 'p0', 'p1']);
       assert.equal(graph.revision, store.revision);
+      await store.close();
+    });
+
+    it('walks from the snapshot alone while a commit it holds is not yet delivered', async () => {
+      const { store, wrapped } = await openWrapped(factory);
+      await store.addRelationships(owns(deploy, rs), owns(rs, podRef('p0')));
+      await store.getRelationships({ subject: rs }); // held: p0 alone
+      wrapped.holdDelivery();
+      const landed = wrapped.landed();
+      const adding = store.addRelationships(owns(rs, podRef('p1')));
+      await landed;
+      const graph = await store.traverse({ from: deploy, maxDepth: 2 });
+      assert.deepEqual(graph.nodes.map((n) => n.ref.name), ['nginx', 'nginx-7f', 'p0', 'p1'], 'the graph at the revision it reports');
+      wrapped.releaseDelivery();
+      await adding;
+      await store.close();
+    });
+
+    it('does not keep the steps a walk scanned from a snapshot holding a commit not yet delivered', async () => {
+      const { store, wrapped } = await openWrapped(factory);
+      await store.addRelationships(owns(deploy, rs), owns(rs, podRef('p0')));
+      wrapped.holdDelivery();
+      const landed = wrapped.landed();
+      const adding = store.addRelationships(owns(rs, podRef('p1')));
+      await landed;
+      const graph = await store.traverse({ from: deploy, maxDepth: 2 });
+      assert.deepEqual(graph.nodes.map((n) => n.ref.name), ['nginx', 'nginx-7f', 'p0', 'p1']);
+      const page = await store.getRelationships({ subject: rs });
+      assert.deepEqual(names(page), ['nginx-7f→p0:u1', 'nginx-7f→p1:u1']);
+      assert.ok(page.revision >= graph.revision, `answered at ${page.revision} what the store has at ${graph.revision}`);
+      wrapped.releaseDelivery();
+      await adding;
       await store.close();
     });
   });
