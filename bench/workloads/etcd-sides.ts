@@ -1,6 +1,7 @@
 /**
  * The two sides of the etcd workload, behind one interface so that one driver runs both: our
- * server (`resource-store serve --data DIR --port 0`, a child process on disk) reached with
+ * server (`resource-store serve --data DIR --port 0`, a child process on disk, built as `npm
+ * start` runs it, not through tsx, whose loader names every closure as it is made) reached with
  * `node:http` and a keep-alive agent, and etcd 3.4 (`/usr/bin/etcd`, Debian's etcd-server, one
  * member) reached with the `etcd3` npm client (gRPC over one HTTP/2 channel, @grpc/grpc-js). Each
  * server runs on loopback with a data directory of its own, made fresh at start and removed at
@@ -26,7 +27,8 @@ export const ETCD = '/usr/bin/etcd';
 export const IN_FLIGHT = 64;
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = join(REPO, 'src/cli/main.ts');
+/** The server as `npm start` runs it: built by `npm run build`, which `npm run bench` runs first. */
+const MAIN = join(REPO, 'dist/cli/main.js');
 
 /** One object as both sides receive it: where it lives and its manifest's JSON bytes. */
 export interface PodBody {
@@ -118,7 +120,7 @@ async function expectJson(response: Promise<{ status: number; body: Buffer }>, s
 export async function startStoreSide(): Promise<Side> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-etcd-store-'));
   const profileDir = process.env.RESOURCE_STORE_BENCH_SERVE_PROFILE;
-  const child = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', 'tsx', MAIN, 'serve', '--data', join(dir, 'db'), '--port', '0'], {
+  const child = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), MAIN, 'serve', '--data', join(dir, 'db'), '--port', '0'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
