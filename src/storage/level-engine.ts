@@ -36,6 +36,8 @@ type Db = AbstractLevel<string | Uint8Array, string, Uint8Array>;
 const MAX_GROUP = 4096;
 const RECENT_BATCHES = 8;
 const SCAN_CHUNK = 512;
+/** From this many keys, a getMany is one native call in the thread pool rather than a getSync each. */
+const ASYNC_GET_MANY = 32;
 
 /** Options of the LevelDB engine. */
 export interface LevelEngineOptions {
@@ -241,6 +243,10 @@ class LevelEngine implements Engine {
     this.#assertOpen();
     const options = inner(snapshot);
     try {
+      // Many keys: one native call in the thread pool, leaving the event loop free (a label
+      // selector's list of 400 ran 0.72–0.75× the raw getMany with a getSync each, 0.78–0.85×
+      // this way). A few: synchronous reads, without a trip through the thread pool.
+      if (keys.length >= ASYNC_GET_MANY) return await this.#db.getMany(keys as string[], options);
       return keys.map((key) => this.#db.getSync(key, options));
     } catch (cause) {
       throw engineError(cause, `reading ${keys.length} keys`);

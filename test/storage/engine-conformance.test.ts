@@ -503,6 +503,10 @@ for (const factory of engineFactories) {
         assert.equal(text(await engine.get(many[0]!)), 'new');
         assert.deepEqual((await engine.getMany([many[1]!, k('snap', 'late')], snapshot)).map(text), ['old', undefined]);
         assert.deepEqual((await engine.getMany([many[1]!, k('snap', 'late')])).map(text), [undefined, 'new']);
+        // Many keys at once (LevelDB reads them in one native call): the same answers.
+        const forty = [...many.slice(0, 40), k('snap', 'late')];
+        assert.deepEqual((await engine.getMany(forty, snapshot)).map(text), [...Array(40).fill('old'), undefined]);
+        assert.deepEqual((await engine.getMany(forty)).map(text), ['new', undefined, ...Array(38).fill('old'), 'new']);
         assert.equal(await engine.revisionAt(snapshot), revision);
         assert.deepEqual(new Map(await engine.countersAt(snapshot)), new Map([['n', 1]]));
 
