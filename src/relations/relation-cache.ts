@@ -11,8 +11,8 @@
  * hears of it), so an answer held is the latest committed state of its scan. A scan that raced a
  * change of its end is not kept: each change counts a tick and marks its ends with it, and a scan
  * is kept only if its end was not marked after the tick the scan started at (`startScans`). The
- * marks are bounded too (least recently marked out first); an end whose mark was let go counts
- * as marked at the latest tick let go.
+ * marks are bounded too (least recently marked out first; all let go whenever no scan is in
+ * flight); an end whose mark was let go counts as marked at the latest tick let go.
  *
  * Only for an engine no other process writes (another process's change would reach this one
  * only later); on a shared engine the store does not make one.
@@ -35,8 +35,8 @@ export const DEFAULT_RELATION_BYTES = 32 * 1024 * 1024;
 
 /** What a held relationship costs, in V8 objects (the object, its refs, predicate and times) and its key. */
 const BYTES_PER_RELATIONSHIP = 1024;
-/** Ends whose last change is remembered exactly. */
-const MARKS = 100_000;
+/** Ends whose last change is remembered exactly while scans are in flight. */
+const MARKS = 10_000;
 
 /** The whole answer of one prefix scan, in key order. */
 export interface ScanAnswer {
@@ -109,7 +109,8 @@ export class RelationCache {
   }
 
   endScans(): void {
-    this.#scanning--;
+    // With no scan in flight no mark can matter: a scan begun later starts at a later tick.
+    if (--this.#scanning === 0) this.#marks.clear();
   }
 
   /** Whether a relationship of `end` changed after `tick` (between `startScans` and `endScans`). */
