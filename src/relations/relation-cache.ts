@@ -76,7 +76,8 @@ export class RelationCache {
     this.#answers = new LRUCache<string, Held>({
       max: maxQueries,
       maxSize: maxBytes,
-      maxEntrySize: Math.max(BYTES_PER_RELATIONSHIP, maxBytes / 16),
+      // One answer takes at most a sixteenth of the bound, and an answer of one relationship always fits a bound that holds it.
+      maxEntrySize: Math.min(maxBytes, Math.max(2 * BYTES_PER_RELATIONSHIP, maxBytes / 16)),
       sizeCalculation: (held) => BYTES_PER_RELATIONSHIP * (held.items.length + 1),
       dispose: (held, prefix) => {
         const prefixes = this.#byEnd.get(held.end);

@@ -234,7 +234,7 @@ describe('the relationship cache on postgresql', () => {
 });
 
 describe('the relationship cache’s bounds', () => {
-  it('holds at most maxQueries answers, least recently used out first, and refuses bad bounds', async () => {
+  it('holds at most maxQueries answers and about maxBytes, least recently used out first, and refuses bad bounds', async () => {
     const { store, wrapped } = await openWrapped(memoryFactory, { cache: { relationships: { maxQueries: 2 } } });
     await store.addRelationships(...pods(3).map(bound));
     const scansOf = async (pod: string) => {
@@ -244,6 +244,12 @@ describe('the relationship cache’s bounds', () => {
     };
     assert.deepEqual([await scansOf('p0'), await scansOf('p1'), await scansOf('p0'), await scansOf('p2'), await scansOf('p0'), await scansOf('p1')], [1, 1, 0, 1, 0, 1]);
     await store.close();
+    // And at most about maxBytes: 1 KiB a relationship, and one per answer.
+    const small = await openStore({ cache: { relationships: { maxBytes: 8 * 1024 } } });
+    await small.addRelationships(...pods(6).map(bound));
+    for (let i = 0; i < 6; i++) await small.getRelationships({ subject: podRef(`p${i}`) });
+    assert.match(await small.metrics.metrics(), /resourcestore_relationship_cache_answers 4\n/);
+    await small.close();
     for (const relationships of [{ maxQueries: -1 }, { maxBytes: 'big' }, 'none']) {
       await assert.rejects(openStore({ cache: { relationships } as never }), (err: unknown) => isStoreError(err, 'INVALID_ARGUMENT') && /options\.cache\.relationships/.test(err.details.field ?? ''));
     }
