@@ -42,7 +42,7 @@ import type { ResourceData, ResourceRef } from '../model/types.js';
 import { SERVICE_SELECTS_RULE, type ContentRule, type PlannedEdge, type RuleSet } from './derivation-rules.js';
 import type { PredicateRegistry } from './predicates.js';
 import { timesOf } from './relation-codec.js';
-import { endCountKey, POS, SPO, tripleKeys, tripleOfKey, type Triple } from './relation-keys.js';
+import { endCountKey, POS, SPO, spoKey, tripleOfKey, type Triple } from './relation-keys.js';
 import { addRelationship, deleteRelationship } from './relation-writes.js';
 
 /** A resource state as a write sees it (its revision is made at commit). */
@@ -88,7 +88,7 @@ export function planLockKeys(plan: DerivationPlan): string[] {
 export function planReadKeys(rules: RuleSet, ref: ResourceRef, labels: Readonly<Record<string, string>>, plan: DerivationPlan): string[] {
   const keys = [endCountKey(ref)];
   for (const { rule, edges } of plan) {
-    for (const edge of edges) keys.push(tripleKeys({ subject: edge.subject, type: rule.predicate, object: edge.object })[0], endCountKey(edge.subject), endCountKey(edge.object));
+    for (const edge of edges) keys.push(spoKey({ subject: edge.subject, type: rule.predicate, object: edge.object }), endCountKey(edge.subject), endCountKey(edge.object));
   }
   if (rules.selects && isSelected(ref)) for (const [key, value] of Object.entries(labels)) keys.push(selectsGuardKey(ref.namespace, key, value));
   return keys;
@@ -190,9 +190,9 @@ async function reconcile(
   planned: readonly PlannedEdge[],
   fresh: boolean,
 ): Promise<void> {
-  const wanted = new Set(planned.map((edge) => tripleKeys({ subject: edge.subject, type: predicate, object: edge.object })[0]));
+  const wanted = new Set(planned.map((edge) => spoKey({ subject: edge.subject, type: predicate, object: edge.object })));
   for (const triple of fresh ? [] : await storedDerived(txn, ref, predicate, direction, rule)) {
-    if (!wanted.has(tripleKeys(triple)[0])) await deleteRelationship(txn, triple, ctx.predicates, false, false);
+    if (!wanted.has(spoKey(triple))) await deleteRelationship(txn, triple, ctx.predicates, false, false);
   }
   for (const edge of planned) await addRelationship(txn, edge, ctx.predicates, ctx.now, rule);
 }
@@ -205,7 +205,7 @@ async function storedDerived(txn: Transaction, ref: ResourceRef, predicate: stri
   const triples: Triple[] = [];
   for (const key of (await txn.keysWithPrefix(prefix)).sort()) {
     const triple = tripleOfKey(key);
-    const [spo] = tripleKeys(triple);
+    const spo = spoKey(triple);
     if (timesOf((await txn.get(spo))!, spo).derived === rule) triples.push(triple);
   }
   return triples;

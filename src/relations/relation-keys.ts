@@ -33,6 +33,11 @@ export function tripleKeys({ subject, type, object }: Triple): [spo: string, pos
   return [encodeKey(SPO, ...s, type, ...o), encodeKey(POS, type, ...o, ...s), encodeKey(OSP, ...o, ...s, type)];
 }
 
+/** The SPO key of a triple alone: its identity, and where its record is read (`tripleKeys(triple)[0]`). */
+export function spoKey({ subject, type, object }: Triple): string {
+  return encodeKey(SPO, ...refFields(subject), type, ...refFields(object));
+}
+
 /** The triple a key of any of the three orders names. */
 export function tripleOfKey(key: string): Triple {
   const { section, fields } = decodeKey(key);

@@ -19,7 +19,7 @@ import { encodeKey } from '../storage/key-codec.js';
 import type { ResourceRef } from '../model/types.js';
 import type { PackedPredicate, PredicateRegistry } from './predicates.js';
 import { decodeRelationship, encodeRelationship, relationshipOfRecord, timesOf } from './relation-codec.js';
-import { endCountKey, OSP, SPO, tripleKeys, tripleOfKey, type Triple } from './relation-keys.js';
+import { endCountKey, OSP, SPO, spoKey, tripleKeys, tripleOfKey, type Triple } from './relation-keys.js';
 import type { Relationship } from '../model/relationship-types.js';
 
 /** A validated relationship, ready to write. */
@@ -130,7 +130,7 @@ export async function deleteRelationshipsOf(
   const seen = new Set<string>();
   for (const key of keys) {
     const triple = tripleOfKey(key);
-    const [spo] = tripleKeys(triple);
+    const spo = spoKey(triple);
     if (seen.has(spo)) continue; // a relationship from `ref` to itself is under both prefixes
     seen.add(spo);
     const derived = timesOf((await txn.get(spo))!, spo).derived;

@@ -14,7 +14,7 @@ import type { Resource } from '../model/types.js';
 import { isRecord, normalizeCount, normalizeRef } from '../model/validate.js';
 import type { PredicateRegistry } from './predicates.js';
 import { decodeRelationship } from './relation-codec.js';
-import { endCountKey, tripleKeys, type Triple } from './relation-keys.js';
+import { endCountKey, spoKey, type Triple } from './relation-keys.js';
 import { planRelationshipQuery } from './relation-query.js';
 import type { RelationCache, ScanAnswer } from './relation-cache.js';
 import { addRelationship, deleteRelationship, type PreparedRelationship } from './relation-writes.js';
@@ -94,7 +94,7 @@ export class RelationshipApi {
 
   /** The keys a write of `triple` is sure to read: its record and its ends' counts (read together first on a shared engine). */
   readKeys(triple: Triple): string[] {
-    return [tripleKeys(triple)[0], endCountKey(triple.subject), endCountKey(triple.object)];
+    return [spoKey(triple), endCountKey(triple.subject), endCountKey(triple.object)];
   }
 
   #checkCount(count: number): void {

@@ -13,7 +13,7 @@ import { refFields } from '../model/refs.js';
 import { resourceKey } from '../model/resource-keys.js';
 import type { Resource, ResourceRef } from '../model/types.js';
 import { decodeRelationship } from './relation-codec.js';
-import { endCountKey, OSP, POS, SPO, tripleKeys, tripleOfKey } from './relation-keys.js';
+import { endCountKey, OSP, POS, SPO, spoKey, tripleOfKey } from './relation-keys.js';
 import type { RelationCache, ScanAnswer } from './relation-cache.js';
 import type { PredicateRegistry } from './predicates.js';
 import type { Graph, GraphNode, Relationship } from '../model/relationship-types.js';
@@ -90,7 +90,7 @@ const SPO_PREFIX = encodeKey(SPO);
 
 /** The SPO key of a relationship read under `key` in any order: one key per relationship, whichever way it was walked. */
 function spoKeyOf(key: string): string {
-  return key.startsWith(SPO_PREFIX) ? key : tripleKeys(tripleOfKey(key))[0];
+  return key.startsWith(SPO_PREFIX) ? key : spoKey(tripleOfKey(key));
 }
 
 /** The relationships under `prefix`, all naming `node`, in key order: held by the cache, or scanned (and offered to it). */

@@ -159,7 +159,7 @@ export class ResourceStore {
     // transaction reads the database, whose value its commit then checks.
     this.#runner = new TransactionRunner(
       engine,
-      engine.shared ? (key) => engine.get(key) : async (key) => this.#cache.get(key)?.bytes ?? (await engine.get(key)),
+      engine.shared ? (key) => engine.get(key) : (key) => cachedBytes(this.#cache.get(key)) ?? engine.get(key),
       this.#log,
     );
     engine.follow((after, upTo) => this.#followOthers(after, upTo));
@@ -655,6 +655,11 @@ export class ResourceStore {
     const record = cached && sameBytes(cached.bytes, bytes) ? cached.record : decodeRecord(bytes, key);
     return accept(record.ref, record.labels) ? toResource(record) : undefined;
   }
+}
+
+/** A cached entry's bytes as a transaction reads them (no async function per read: a write reads a score of keys). */
+function cachedBytes(entry: StoredResource | undefined): Promise<Uint8Array> | undefined {
+  return entry === undefined ? undefined : Promise.resolve(entry.bytes);
 }
 
 /** The relationship cache of a store, unless turned off or on an engine other processes write. */
