@@ -14,8 +14,10 @@
  * marks are bounded too (least recently marked out first; all let go whenever no scan is in
  * flight); an end whose mark was let go counts as marked at the latest tick let go.
  *
- * Only for an engine no other process writes (another process's change would reach this one
- * only later); on a shared engine the store does not make one.
+ * On an engine other processes write (PostgreSQL), their changes drop answers as this process
+ * learns of them, and a held answer is given only after one read of the database's revision finds
+ * it equal to the revision this process has learnt up to (relationship-api.ts): nothing then has
+ * changed that this process has not applied.
  */
 import { LRUCache } from 'lru-cache';
 import type { Relationship } from '../model/relationship-types.js';
@@ -92,6 +94,11 @@ export class RelationCache {
     return this.#answers.size;
   }
 
+  /** Whether `answer` is still the one held for `prefix` (nothing dropped it since it was read). */
+  holds(prefix: string, answer: ScanAnswer): boolean {
+    return this.#answers.peek(prefix) === answer;
+  }
+
   /** The held answer of the scan of `prefix`, if any. */
   get(prefix: string): ScanAnswer | undefined {
     const held = this.#answers.get(prefix);
@@ -147,6 +154,16 @@ export class RelationCache {
       this.#touch(endKey(subject));
       this.#touch(endKey(object));
     }
+  }
+
+  /**
+   * Changes this process cannot name were committed (it fell behind the change log's retention):
+   * every answer goes, and no scan in flight is kept.
+   */
+  forgetAll(): void {
+    this.#forgotten = ++this.#tick;
+    this.#marks.clear();
+    this.#answers.clear();
   }
 
   #touch(end: string): void {

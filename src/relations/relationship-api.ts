@@ -7,6 +7,8 @@ import type { ContinuePosition, ContinueTokens } from '../indices/continue-token
 import { queryFingerprint } from '../indices/continue-token.js';
 import type { Engine } from '../storage/engine.js';
 import { invalidArgument } from '../storage/errors.js';
+import { REVISION_KEY } from '../storage/key-catalogue.js';
+import { decodeNumber } from '../storage/number-codec.js';
 import { readPage } from '../indices/paged-scan.js';
 import { resourceKey } from '../model/resource-keys.js';
 import type { TransactionRunner } from '../txn/transaction-runner.js';
@@ -30,8 +32,13 @@ export interface RelationshipDeps {
   readonly maxListLimit: number;
   /** A resource from bytes read under its key (the cached object when the bytes match). */
   readonly loadResource: (key: string, bytes: Uint8Array) => Resource;
-  /** The answers of recent scans one resource bounds; none on a shared engine, or when turned off. */
+  /** The answers of recent scans one resource bounds; none when turned off. */
   readonly cache: RelationCache | undefined;
+}
+
+/** The revision the database is at now: one read (a round trip on PostgreSQL). */
+async function databaseRevision(engine: Engine): Promise<number> {
+  return decodeNumber(await engine.get(REVISION_KEY), 'the store revision');
 }
 
 /**
@@ -136,8 +143,9 @@ export class RelationshipApi {
     const cache = plan.end === undefined ? undefined : this.#deps.cache;
     const held = cache?.get(plan.prefix);
     const heldPage = held && pageOfAnswer(held, limit, from);
-    if (heldPage) {
-      // Held answers are the latest committed state: this revision's.
+    // A held answer is the latest state this process knows of, at the revision it has learnt up to;
+    // on a shared engine, the latest committed only if the database is at that revision still.
+    if (heldPage && (!engine.shared || ((await databaseRevision(engine)) === engine.revision && cache!.holds(plan.prefix, held!)))) {
       return { items: heldPage.items, revision: engine.revision, ...(heldPage.next ? { continue: tokens.mint(fingerprint, heldPage.next) } : {}) };
     }
     // A whole answer read from the start is offered to the cache, with the keys its pages continue after.

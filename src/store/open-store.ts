@@ -38,8 +38,8 @@ export interface StoreOptions {
   readonly sync?: boolean;
   /**
    * Read-cache bounds. Default 10,000 resources and about 64 MiB; and (`relationships`) 10,000
-   * relationship query answers and about 32 MiB, not kept on PostgreSQL (another process's
-   * change would reach it only later).
+   * relationship query answers and about 32 MiB (on PostgreSQL an answer held is given only
+   * while the database is at the revision this process has learnt up to).
    */
   readonly cache?: CacheOptions;
   /** Most bytes a resource's data may take, encoded. Default 1.5 MiB, as etcd's request limit. */

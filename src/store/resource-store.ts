@@ -113,6 +113,7 @@ export class ResourceStore {
   readonly #streams: StreamContext;
   readonly #maxDataBytes: number;
   readonly #rules: RuleSet;
+  readonly #relationCache: RelationCache | undefined;
   #commits = 0;
   #closed = false;
   #closing: Promise<void> = Promise.resolve();
@@ -124,7 +125,8 @@ export class ResourceStore {
     this.#engine = engine;
     this.#readNow = engine.getNow && !engine.shared ? (key) => engine.getNow!(key) : undefined;
     this.#cache = new ReadCache(setup.cache);
-    const relationCache = relationCacheFor(engine, setup.cache.relationships);
+    const relationCache = relationCacheFor(setup.cache.relationships);
+    this.#relationCache = relationCache;
     this.#metrics = new StoreMetrics(
       engine,
       {
@@ -638,10 +640,12 @@ export class ResourceStore {
       events = await this.#log.read(after, upTo);
     } catch (err) {
       if (!isStoreError(err, 'COMPACTED')) throw err;
+      this.#relationCache?.forgetAll();
       this.#router.loseAll();
       return;
     }
     for (const event of events) if (event.kind === 'resource') this.#cache.delete(resourceKey(event.resource.ref));
+    if (this.#relationCache?.watching) this.#relationCache.changed(relationshipsIn(events));
     this.#router.publish(events);
   }
 
@@ -662,10 +666,10 @@ function cachedBytes(entry: StoredResource | undefined): Promise<Uint8Array> | u
   return entry === undefined ? undefined : Promise.resolve(entry.bytes);
 }
 
-/** The relationship cache of a store, unless turned off or on an engine other processes write. */
-function relationCacheFor(engine: Engine, options: RelationCacheOptions = {}): RelationCache | undefined {
+/** The relationship cache of a store, unless turned off. */
+function relationCacheFor(options: RelationCacheOptions = {}): RelationCache | undefined {
   const maxQueries = options.maxQueries ?? DEFAULT_RELATION_QUERIES;
-  return engine.shared || maxQueries === 0 ? undefined : new RelationCache(maxQueries, options.maxBytes ?? DEFAULT_RELATION_BYTES);
+  return maxQueries === 0 ? undefined : new RelationCache(maxQueries, options.maxBytes ?? DEFAULT_RELATION_BYTES);
 }
 
 /** The relationships a commit's events changed. */

@@ -1,6 +1,7 @@
 /**
  * The relationship cache under concurrency: random writes and queries issued together, so that
- * queries race the writes, on a store that keeps the cache. Every answer must be exactly the
+ * queries race the writes, on a store that keeps the cache (and on PostgreSQL, two processes
+ * writing and asking at once). Every answer must be exactly the
  * relationships committed at the revision it reports, as the ordered event stream says they were:
  * the model replays the relationship events up to that revision.
  */
@@ -12,6 +13,9 @@ import type { ResourceRef } from '../../src/model/types.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 import { isStoreError } from '../../src/storage/errors.js';
 import { diskFactory, memoryFactory } from '../helpers/stores.js';
+import { freshLocation } from '../helpers/postgres.js';
+import { openStore } from '../../src/store/open-store.js';
+import { filter, firstValueFrom } from 'rxjs';
 
 const REFS: ResourceRef[] = [
   { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'a', name: 'd' },
@@ -71,9 +75,12 @@ async function perform(store: ResourceStore, o: Op, seen: Seen[]): Promise<void>
 /** The relationships committed at each revision, from the ordered events: triple id → predicate value. */
 class History {
   readonly #events: Array<{ revision: number; type: string; relationship: Relationship }> = [];
+  /** The last revision whose event was noted. */
+  last = 0;
 
   note(revision: number, type: string, relationship: Relationship): void {
     this.#events.push({ revision, type, relationship });
+    this.last = revision;
   }
 
   at(revision: number): Map<string, string> {
@@ -115,6 +122,18 @@ function expected(o: Op, state: Map<string, string>): string[] {
   return [...depth].map(([n, d]) => `${d}:${n}`).sort();
 }
 
+/** Until `store`'s event stream has delivered `revision`. */
+function learnt(store: ResourceStore, history: History, revision: number): Promise<void> {
+  if (history.last >= revision) return Promise.resolve();
+  return firstValueFrom(store.subscribe({ relationships: true }, { fromRevision: history.last }).pipe(filter((e) => e.revision >= revision))).then(() => undefined);
+}
+
+/** Until `store` has learnt of every commit up to `revision`. */
+async function caughtUp(store: ResourceStore, revision: number): Promise<void> {
+  if (store.revision >= revision) return;
+  await firstValueFrom(store.subscribe({ relationships: true }, { fromRevision: store.revision }).pipe(filter((e) => e.revision >= revision)));
+}
+
 for (const factory of [memoryFactory, diskFactory]) {
   describe(`the relationship cache under concurrent writes on ${factory.name}`, () => {
     it('answers every query and walk with exactly what was committed at the revision it reports', async () => {
@@ -140,3 +159,34 @@ for (const factory of [memoryFactory, diskFactory]) {
     });
   });
 }
+
+describe('the relationship cache under concurrent writes of two processes on postgresql', () => {
+  it('answers every query and walk of either process with exactly what was committed at the revision it reports', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(fc.tuple(fc.nat(1), op), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 6 }), async (waves) => {
+        const location = await freshLocation();
+        const stores = [await openStore({ postgres: location }), await openStore({ postgres: location })];
+        const history = new History();
+        // One process's stream has every commit of both, in revision order.
+        const sub = stores[0]!.subscribe({ relationships: true }).subscribe((event) => {
+          if (event.kind === 'relationship') history.note(event.revision, event.type, event.relationship);
+        });
+        const seen: Seen[] = [];
+        try {
+          for (const wave of waves) {
+            await Promise.all(wave.map(([on, o]) => perform(stores[on]!, o, seen)));
+            // Both processes learn of every commit before the next wave, so their caches fill (and must be dropped).
+            const revision = Math.max(...stores.map((s) => s.revision));
+            await Promise.all(stores.map((s) => caughtUp(s, revision)));
+          }
+          await learnt(stores[0]!, history, Math.max(...stores.map((s) => s.revision)));
+          for (const s of seen) assert.deepEqual(s.answer, expected(s.op, history.at(s.revision)), `${JSON.stringify(s.op)} at revision ${s.revision}`);
+        } finally {
+          sub.unsubscribe();
+          for (const store of stores) await store.close();
+        }
+      }),
+      { numRuns: 8 },
+    );
+  });
+});
