@@ -69,7 +69,7 @@ export class RelationCache {
   #tick = 0;
   /** Scans started and not yet ended: while there are none, changes need no marks. */
   #scanning = 0;
-  /** Answers asked for that were held, and that were not. */
+  /** Scans answered from memory, and scans read (`answered`). */
   hits = 0;
   misses = 0;
 
@@ -101,10 +101,13 @@ export class RelationCache {
 
   /** The held answer of the scan of `prefix`, if any. */
   get(prefix: string): ScanAnswer | undefined {
-    const held = this.#answers.get(prefix);
-    if (held) this.hits++;
+    return this.#answers.get(prefix);
+  }
+
+  /** Counts a scan answered from memory (`fromMemory`), or read. */
+  answered(fromMemory: boolean): void {
+    if (fromMemory) this.hits++;
     else this.misses++;
-    return held;
   }
 
   /**

@@ -145,9 +145,11 @@ export class RelationshipApi {
     const heldPage = held && pageOfAnswer(held, limit, from);
     // A held answer is the latest state this process knows of, at the revision it has learnt up to;
     // on a shared engine, the latest committed only if the database is at that revision still.
-    if (heldPage && (!engine.shared || ((await databaseRevision(engine)) === engine.revision && cache!.holds(plan.prefix, held!)))) {
+    if (heldPage !== undefined && (!engine.shared || ((await databaseRevision(engine)) === engine.revision && cache!.holds(plan.prefix, held!)))) {
+      cache!.answered(true);
       return { items: heldPage.items, revision: engine.revision, ...(heldPage.next ? { continue: tokens.mint(fingerprint, heldPage.next) } : {}) };
     }
+    cache?.answered(false);
     // A whole answer read from the start is offered to the cache, with the keys its pages continue after.
     const keys: string[] | undefined = cache && from === undefined ? [] : undefined;
     const tick = keys && cache!.startScans();

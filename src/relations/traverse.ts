@@ -97,6 +97,7 @@ function spoKeyOf(key: string): string {
 async function step(prefix: string, node: ResourceRef, snapshot: EngineSnapshot, revision: number, ctx: TraversalContext, cached: CachedSteps | undefined): Promise<ScanAnswer> {
   const end = cached && endCountKey(node);
   const held = cached?.cache.get(prefix);
+  cached?.cache.answered(held !== undefined);
   if (held) {
     cached!.ends.add(end!);
     return held;

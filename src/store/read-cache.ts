@@ -136,6 +136,11 @@ export class ReadCache {
     this.#lru?.delete(key);
   }
 
+  /** Drops every entry (each marked superseded, so no ref that found one reads it again). */
+  clear(): void {
+    this.#lru?.clear();
+  }
+
   get size(): number {
     return this.#lru?.size ?? 0;
   }

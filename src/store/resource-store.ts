@@ -640,6 +640,8 @@ export class ResourceStore {
       events = await this.#log.read(after, upTo);
     } catch (err) {
       if (!isStoreError(err, 'COMPACTED')) throw err;
+      // What changed is lost: no cached state can be told current any more.
+      this.#cache.clear();
       this.#relationCache?.forgetAll();
       this.#router.loseAll();
       return;

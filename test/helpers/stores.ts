@@ -48,7 +48,8 @@ export function tempDir(): string {
 /** The options tests set. */
 export type TestStoreOptions = Pick<StoreOptions, 'cache' | 'maxDataBytes' | 'registry' | 'retention'>;
 
-async function openOn(engine: Engine, options: TestStoreOptions = {}): Promise<ResourceStore> {
+/** A store on `engine`, with the options tests set. */
+export async function openOn(engine: Engine, options: TestStoreOptions = {}): Promise<ResourceStore> {
   return openStoreOn(engine, {
     maxDataBytes: options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES,
     cache: options.cache ?? {},

@@ -1,8 +1,8 @@
 /**
  * An engine that delegates to a real one, with hooks for tests: hold range scans (all, or some)
  * until released (to make a replay slow, deterministically) and say when one is held, note where
- * each scan starts, hold the delivery of commits that landed, and fail the next commits (as a
- * full disk would).
+ * each scan starts, hold the delivery of commits that landed, hold the following of other
+ * processes' commits, and fail the next commits (as a full disk would).
  */
 import type { CommitFollower, CommitResult, Engine, EngineSnapshot, EngineWrite, ScanOptions } from '../../src/storage/engine.js';
 import { StoreError } from '../../src/storage/errors.js';
@@ -17,6 +17,8 @@ export class WrappedEngine implements Engine {
   #undelivered: Array<() => void> | undefined;
   #delivered = 0;
   #landing: Array<() => void> = [];
+  /** While following is held: what releases it. */
+  #following: { readonly held: Promise<void>; readonly release: () => void } | undefined;
   /** How many of the next commits fail with INTERNAL. */
   failCommits = 0;
   /** Where each range scan started (its `gte`, or `gt`), in order. */
@@ -80,7 +82,22 @@ export class WrappedEngine implements Engine {
     return this.#inner.shared;
   }
   follow(follower: CommitFollower): void {
-    this.#inner.follow(follower);
+    this.#inner.follow(async (after, upTo) => {
+      await this.#following?.held;
+      await follower(after, upTo);
+    });
+  }
+
+  /** From now until `releaseFollowing`, other processes' commits are not delivered: this process falls behind. */
+  holdFollowing(): void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.#following = { held, release };
+  }
+
+  releaseFollowing(): void {
+    this.#following?.release();
+    this.#following = undefined;
   }
   get(key: string, snapshot?: EngineSnapshot) {
     return this.#inner.get(key, snapshot);
