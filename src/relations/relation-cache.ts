@@ -69,12 +69,19 @@ export class RelationCache {
   #tick = 0;
   /** Scans started and not yet ended: while there are none, changes need no marks. */
   #scanning = 0;
+  /**
+   * The revision up to which committed changes have been applied (`delivered`): what a held
+   * answer is the state at. It can trail the engine's revision while the commits of one group are
+   * delivered one by one, and a subscriber that asks during one of them gets that commit's state.
+   */
+  upTo: number;
   /** Scans answered from memory, and scans read (`answered`). */
   hits = 0;
   misses = 0;
 
-  /** A cache of at most `maxQueries` answers (at least one) and about `maxBytes`. */
-  constructor(maxQueries: number, maxBytes: number) {
+  /** A cache of at most `maxQueries` answers (at least one) and about `maxBytes`, of a store at `revision`. */
+  constructor(maxQueries: number, maxBytes: number, revision: number) {
+    this.upTo = revision;
     this.#answers = new LRUCache<string, Held>({
       max: maxQueries,
       maxSize: maxBytes,
@@ -147,6 +154,11 @@ export class RelationCache {
   /** Whether a change matters now: answers are held, or scans are in flight. While not, `changed` need not be told. */
   get watching(): boolean {
     return this.#answers.size > 0 || this.#scanning > 0;
+  }
+
+  /** The changes up to `revision` have been applied (those of relationships through `changed`, first). */
+  delivered(revision: number): void {
+    if (revision > this.upTo) this.upTo = revision;
   }
 
   /** Relationships were committed: the answers naming their ends go, and scans in flight that read them are not kept. */

@@ -5,7 +5,7 @@
  */
 import type { ContinuePosition, ContinueTokens } from '../indices/continue-token.js';
 import { queryFingerprint } from '../indices/continue-token.js';
-import type { Engine } from '../storage/engine.js';
+import type { Engine, EngineSnapshot } from '../storage/engine.js';
 import { invalidArgument } from '../storage/errors.js';
 import { REVISION_KEY } from '../storage/key-catalogue.js';
 import { decodeNumber } from '../storage/number-codec.js';
@@ -143,18 +143,19 @@ export class RelationshipApi {
     const cache = plan.end === undefined ? undefined : this.#deps.cache;
     const held = cache?.get(plan.prefix);
     const heldPage = held && pageOfAnswer(held, limit, from);
-    // A held answer is the latest state this process knows of, at the revision it has learnt up to;
-    // on a shared engine, the latest committed only if the database is at that revision still.
-    if (heldPage !== undefined && (!engine.shared || ((await databaseRevision(engine)) === engine.revision && cache!.holds(plan.prefix, held!)))) {
+    // A held answer is the state at the revision the cache has applied changes up to; on a shared
+    // engine, the latest committed only if the database is at that revision still.
+    if (heldPage !== undefined && (!engine.shared || ((await databaseRevision(engine)) === cache!.upTo && cache!.holds(plan.prefix, held!)))) {
       cache!.answered(true);
-      return { items: heldPage.items, revision: engine.revision, ...(heldPage.next ? { continue: tokens.mint(fingerprint, heldPage.next) } : {}) };
+      return { items: heldPage.items, revision: cache!.upTo, ...(heldPage.next ? { continue: tokens.mint(fingerprint, heldPage.next) } : {}) };
     }
     cache?.answered(false);
     // A whole answer read from the start is offered to the cache, with the keys its pages continue after.
     const keys: string[] | undefined = cache && from === undefined ? [] : undefined;
     const tick = keys && cache!.startScans();
-    const snapshot = engine.snapshot();
+    let snapshot: EngineSnapshot | undefined;
     try {
+      snapshot = engine.snapshot();
       const revision = await engine.revisionAt(snapshot);
       const page = await readPage([{ prefix: plan.prefix }], {
         engine,
@@ -167,11 +168,11 @@ export class RelationshipApi {
         },
       });
       // Kept only once every commit the snapshot holds has been delivered (and so has marked its ends).
-      if (keys && page.next === undefined && engine.revision >= revision) cache!.keep(plan.prefix, plan.end!, tick!, { keys, items: page.items.slice() });
+      if (keys && page.next === undefined && cache!.upTo >= revision) cache!.keep(plan.prefix, plan.end!, tick!, { keys, items: page.items.slice() });
       return { items: page.items, revision, ...(page.next ? { continue: tokens.mint(fingerprint, page.next) } : {}) };
     } finally {
       if (keys) cache!.endScans();
-      await snapshot.close();
+      await snapshot?.close();
     }
   }
 

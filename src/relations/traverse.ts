@@ -79,7 +79,7 @@ export async function traverse(plan: TraversalPlan, ctx: TraversalContext): Prom
   try {
     const graph = await walk(plan, ctx, steps);
     // Every commit the snapshot holds is delivered, so a change of a held step's end since the walk began has marked it.
-    if (ctx.engine.revision >= graph.revision && ![...steps.ends].some((end) => cache.changedSince(end, steps.tick))) return graph;
+    if (cache.upTo >= graph.revision && ![...steps.ends].some((end) => cache.changedSince(end, steps.tick))) return graph;
   } finally {
     cache.endScans();
   }
@@ -112,7 +112,7 @@ async function step(prefix: string, node: ResourceRef, snapshot: EngineSnapshot,
   }
   const answer = { keys, items };
   // As a query's: kept only once every commit the snapshot holds has been delivered.
-  if (cached && ctx.engine.revision >= revision) cached.cache.keep(prefix, end!, cached.tick, answer);
+  if (cached && cached.cache.upTo >= revision) cached.cache.keep(prefix, end!, cached.tick, answer);
   return answer;
 }
 

@@ -125,7 +125,7 @@ export class ResourceStore {
     this.#engine = engine;
     this.#readNow = engine.getNow && !engine.shared ? (key) => engine.getNow!(key) : undefined;
     this.#cache = new ReadCache(setup.cache);
-    const relationCache = relationCacheFor(setup.cache.relationships);
+    const relationCache = relationCacheFor(setup.cache.relationships, engine.revision);
     this.#relationCache = relationCache;
     this.#metrics = new StoreMetrics(
       engine,
@@ -143,7 +143,10 @@ export class ResourceStore {
     this.#rules = new RuleSet(this.#predicates, BUILTIN_RULES, setup.derivation?.disable ?? [], SERVICE_SELECTS);
     (setup.derivation?.rules ?? []).forEach((rule, i) => this.#rules.register(rule, `options.derivation.rules[${i}]`));
     this.#log = new ChangeLog(engine, setup.logStart, this.#predicates, setup.retention, (events) => {
-      if (relationCache?.watching) relationCache.changed(relationshipsIn(events));
+      if (relationCache) {
+        if (relationCache.watching) relationCache.changed(relationshipsIn(events));
+        relationCache.delivered(events.at(-1)!.revision);
+      }
       this.#router.publish(events);
     }, {
       compacted: (entries) => this.#metrics.logCompacted.inc(entries),
@@ -327,6 +330,8 @@ export class ResourceStore {
    */
   registerPredicate(fullName: string, type: PredicateType): void {
     this.#predicates.register(fullName, type);
+    // Relationships of the type read before were decoded without it: what is held of them goes.
+    this.#relationCache?.forgetAll();
   }
 
   /**
@@ -643,11 +648,15 @@ export class ResourceStore {
       // What changed is lost: no cached state can be told current any more.
       this.#cache.clear();
       this.#relationCache?.forgetAll();
+      this.#relationCache?.delivered(upTo);
       this.#router.loseAll();
       return;
     }
     for (const event of events) if (event.kind === 'resource') this.#cache.delete(resourceKey(event.resource.ref));
-    if (this.#relationCache?.watching) this.#relationCache.changed(relationshipsIn(events));
+    if (this.#relationCache) {
+      if (this.#relationCache.watching) this.#relationCache.changed(relationshipsIn(events));
+      this.#relationCache.delivered(upTo);
+    }
     this.#router.publish(events);
   }
 
@@ -669,9 +678,9 @@ function cachedBytes(entry: StoredResource | undefined): Promise<Uint8Array> | u
 }
 
 /** The relationship cache of a store, unless turned off. */
-function relationCacheFor(options: RelationCacheOptions = {}): RelationCache | undefined {
-  const maxQueries = options.maxQueries ?? DEFAULT_RELATION_QUERIES;
-  return maxQueries === 0 ? undefined : new RelationCache(maxQueries, options.maxBytes ?? DEFAULT_RELATION_BYTES);
+function relationCacheFor(options: RelationCacheOptions | undefined, revision: number): RelationCache | undefined {
+  const maxQueries = options?.maxQueries ?? DEFAULT_RELATION_QUERIES;
+  return maxQueries === 0 ? undefined : new RelationCache(maxQueries, options?.maxBytes ?? DEFAULT_RELATION_BYTES, revision);
 }
 
 /** The relationships a commit's events changed. */

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { firstValueFrom } from 'rxjs';
+import protobuf from 'protobufjs';
 import type { Relationship, RelationshipInput, RelationshipPage } from '../../src/model/relationship-types.js';
 import type { RefInput } from '../../src/model/types.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
@@ -120,6 +121,27 @@ for (const factory of [memoryFactory, diskFactory]) {
       await store.close();
     });
 
+    it('answers a subscriber asking during each commit of a group with the state of that commit', async () => {
+      const { store } = await factory.open();
+      await store.addRelationships(owns(rs, podRef('seed')));
+      await store.getRelationships({ subject: rs }); // held
+      const asked: Array<Promise<{ at: number; page: RelationshipPage }>> = [];
+      let added = 0; // the revision of rs → p1
+      const sub = store.subscribe({ relationships: true }).subscribe((event) => {
+        if (event.kind !== 'relationship') return;
+        if (event.relationship.object.name === 'p1') added = event.revision;
+        asked.push(store.getRelationships({ subject: rs }).then((page) => ({ at: event.revision, page })));
+      });
+      // Written together (no end in common, so no lock between them), they commit as one group, delivered one by one.
+      const other = (i: number) => store.addRelationships(owns(podRef(`s${i}`), podRef(`o${i}`)));
+      await Promise.all([other(1), other(2), store.addRelationships(owns(rs, podRef('p1'))), other(3)]);
+      sub.unsubscribe();
+      for (const { at, page } of await Promise.all(asked)) {
+        assert.deepEqual(names(page), page.revision >= added ? ['nginx-7f→p1:u1', 'nginx-7f→seed:u1'] : ['nginx-7f→seed:u1'], `asked at ${at}, answered at ${page.revision}`);
+      }
+      await store.close();
+    });
+
     it('pages a held answer as the scan pages it, and continues either way', async () => {
       const { store } = await factory.open();
       const uncached = (await factory.open({ cache: { relationships: { maxQueries: 0 } } })).store;
@@ -220,6 +242,24 @@ for (const factory of [memoryFactory, diskFactory]) {
   });
 }
 
+describe('the relationship cache and predicate types registered later', () => {
+  it('forgets what it held of a type read before the type was registered', async () => {
+    const root = protobuf.Root.fromJSON({ nested: { example: { nested: { DependsOn: { fields: { reason: { type: 'string', id: 1 } } } } } } });
+    const type = root.lookupType('example.DependsOn') as never;
+    const { store: writer, path } = await diskFactory.open();
+    writer.registerPredicate('example.DependsOn', type);
+    await writer.addRelationships({ subject: deploy, predicate: { type: 'DependsOn', value: { reason: 'db' } }, object: node });
+    await writer.close();
+    const { store } = await diskFactory.open({}, path);
+    const read = async () => (await store.getRelationships({ subject: deploy })).items[0]!.predicate;
+    assert.deepEqual(await read(), { type: 'example.DependsOn', value: null }, 'a type this store does not know');
+    assert.deepEqual(await read(), { type: 'example.DependsOn', value: null });
+    store.registerPredicate('example.DependsOn', type);
+    assert.deepEqual(await read(), { type: 'example.DependsOn', value: { reason: 'db' } });
+    await store.close();
+  });
+});
+
 describe('the relationship cache on postgresql', () => {
   it('answers from memory only while the database is at the revision this process has learnt, so another process’s write is in the next query', async () => {
     const location = await freshLocation();
@@ -266,7 +306,7 @@ describe('the relationship cache’s bounds', () => {
   });
 
   it('counts an end whose last change it no longer remembers as changed at the latest change it let go', () => {
-    const cache = new RelationCache(10, 1024 * 1024);
+    const cache = new RelationCache(10, 1024 * 1024, 0);
     const ref = (name: string) => ({ group: '', version: 'v1', kind: 'Pod', namespace: 'web', name });
     const tick = cache.startScans();
     // More changed ends than it remembers: the first end's mark is let go.
