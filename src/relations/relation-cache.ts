@@ -21,7 +21,6 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Relationship } from '../model/relationship-types.js';
-import type { ResourceRef } from '../model/types.js';
 import { endCountKey } from './relation-keys.js';
 
 /** Bounds of the relationship cache. */
@@ -50,9 +49,6 @@ interface Held extends ScanAnswer {
   readonly end: string;
 }
 
-/** The key an end is known by: the key of its relationship count (relation-keys.ts). */
-export const endKey = (ref: ResourceRef): string => endCountKey(ref);
-
 export class RelationCache {
   readonly #answers: LRUCache<string, Held>;
   /** The prefixes held for each end, so that a change drops exactly its ends' answers. */
@@ -74,14 +70,14 @@ export class RelationCache {
    * answer is the state at. It can trail the engine's revision while the commits of one group are
    * delivered one by one, and a subscriber that asks during one of them gets that commit's state.
    */
-  upTo: number;
+  #upTo: number;
   /** Scans answered from memory, and scans read (`answered`). */
-  hits = 0;
-  misses = 0;
+  #hits = 0;
+  #misses = 0;
 
   /** A cache of at most `maxQueries` answers (at least one) and about `maxBytes`, of a store at `revision`. */
   constructor(maxQueries: number, maxBytes: number, revision: number) {
-    this.upTo = revision;
+    this.#upTo = revision;
     this.#answers = new LRUCache<string, Held>({
       max: maxQueries,
       maxSize: maxBytes,
@@ -94,6 +90,19 @@ export class RelationCache {
         if (prefixes?.size === 0) this.#byEnd.delete(held.end);
       },
     });
+  }
+
+  /** The revision a held answer is the state at (see `#upTo`). */
+  get upTo(): number {
+    return this.#upTo;
+  }
+
+  get hits(): number {
+    return this.#hits;
+  }
+
+  get misses(): number {
+    return this.#misses;
   }
 
   /** How many answers are held. */
@@ -113,8 +122,8 @@ export class RelationCache {
 
   /** Counts a scan answered from memory (`fromMemory`), or read. */
   answered(fromMemory: boolean): void {
-    if (fromMemory) this.hits++;
-    else this.misses++;
+    if (fromMemory) this.#hits++;
+    else this.#misses++;
   }
 
   /**
@@ -158,7 +167,7 @@ export class RelationCache {
 
   /** The changes up to `revision` have been applied (those of relationships through `changed`, first). */
   delivered(revision: number): void {
-    if (revision > this.upTo) this.upTo = revision;
+    if (revision > this.#upTo) this.#upTo = revision;
   }
 
   /** Relationships were committed: the answers naming their ends go, and scans in flight that read them are not kept. */
@@ -166,8 +175,8 @@ export class RelationCache {
     if (relationships.length === 0) return;
     this.#tick++;
     for (const { subject, object } of relationships) {
-      this.#touch(endKey(subject));
-      this.#touch(endKey(object));
+      this.#touch(endCountKey(subject));
+      this.#touch(endCountKey(object));
     }
   }
 

@@ -143,10 +143,7 @@ export class ResourceStore {
     this.#rules = new RuleSet(this.#predicates, BUILTIN_RULES, setup.derivation?.disable ?? [], SERVICE_SELECTS);
     (setup.derivation?.rules ?? []).forEach((rule, i) => this.#rules.register(rule, `options.derivation.rules[${i}]`));
     this.#log = new ChangeLog(engine, setup.logStart, this.#predicates, setup.retention, (events) => {
-      if (relationCache) {
-        if (relationCache.watching) relationCache.changed(relationshipsIn(events));
-        relationCache.delivered(events.at(-1)!.revision);
-      }
+      this.#applyToRelations(events, events.at(-1)!.revision);
       this.#router.publish(events);
     }, {
       compacted: (entries) => this.#metrics.logCompacted.inc(entries),
@@ -653,11 +650,16 @@ export class ResourceStore {
       return;
     }
     for (const event of events) if (event.kind === 'resource') this.#cache.delete(resourceKey(event.resource.ref));
-    if (this.#relationCache) {
-      if (this.#relationCache.watching) this.#relationCache.changed(relationshipsIn(events));
-      this.#relationCache.delivered(upTo);
-    }
+    this.#applyToRelations(events, upTo);
     this.#router.publish(events);
+  }
+
+  /** The relationship cache learns of the changes up to `upTo` (of which `events`), before any subscriber does. */
+  #applyToRelations(events: readonly StoreEvent[], upTo: number): void {
+    const cache = this.#relationCache;
+    if (cache === undefined) return;
+    if (cache.watching) cache.changed(relationshipsIn(events));
+    cache.delivered(upTo);
   }
 
   /** A scanned resource: from the cached record when its bytes are the ones read, else decoded; undefined unless `accept` takes it. */

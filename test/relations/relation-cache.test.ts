@@ -11,7 +11,8 @@ import type { Relationship, RelationshipInput, RelationshipPage } from '../../sr
 import type { RefInput } from '../../src/model/types.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 import { openStore } from '../../src/store/open-store.js';
-import { endKey, RelationCache } from '../../src/relations/relation-cache.js';
+import { RelationCache } from '../../src/relations/relation-cache.js';
+import { endCountKey } from '../../src/relations/relation-keys.js';
 import { isStoreError } from '../../src/storage/errors.js';
 import { diskFactory, memoryFactory, openWrapped } from '../helpers/stores.js';
 import { freshLocation } from '../helpers/postgres.js';
@@ -312,8 +313,8 @@ describe('the relationship cache’s bounds', () => {
     // More changed ends than it remembers: the first end's mark is let go.
     const changes = Array.from({ length: 5_001 }, (_, i) => ({ subject: ref(`s${i}`), object: ref(`o${i}`) }) as unknown as Relationship);
     cache.changed(changes);
-    assert.equal(cache.changedSince(endKey(ref('s0')), tick), true);
-    cache.keep('prefix', endKey(ref('s0')), tick, { keys: ['k'], items: [changes[0]!] });
+    assert.equal(cache.changedSince(endCountKey(ref('s0')), tick), true);
+    cache.keep('prefix', endCountKey(ref('s0')), tick, { keys: ['k'], items: [changes[0]!] });
     assert.equal(cache.get('prefix'), undefined);
     cache.endScans();
   });
