@@ -16,8 +16,9 @@
  * - `resourcestore_log_entries`, `resourcestore_log_first_revision`,
  *   `resourcestore_log_compacted_total`: the change log and its compaction.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { EventStats } from '../events/event-stats.js';
+import { LatencyHistogram } from './latency-histogram.js';
 import type { Engine } from '../storage/engine.js';
 import { typeOfCounter } from '../model/resource-keys.js';
 
@@ -59,7 +60,7 @@ export class StoreMetrics {
   readonly cacheHits: Counter;
   readonly cacheMisses: Counter;
   readonly logCompacted: Counter;
-  readonly #duration: Histogram<'operation'>;
+  readonly #duration: LatencyHistogram<Operation>;
 
   constructor(engine: Engine, events: EventSources, registry: Registry = new Registry(), relationCache?: RelationCacheCounts) {
     this.registry = registry;
@@ -91,13 +92,13 @@ export class StoreMetrics {
         this.set(await engine.storageBytes());
       },
     });
-    this.#duration = new Histogram({
-      name: 'resourcestore_operation_duration_seconds',
-      help: 'Latency of store operations, by operation.',
-      labelNames: ['operation'],
-      buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    this.#duration = new LatencyHistogram(
+      'resourcestore_operation_duration_seconds',
+      'Latency of store operations, by operation.',
+      'operation',
+      [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
       registers,
-    });
+    );
     this.cacheHits = new Counter({ name: 'resourcestore_cache_hits_total', help: 'Read-cache hits.', registers });
     this.cacheMisses = new Counter({ name: 'resourcestore_cache_misses_total', help: 'Read-cache misses.', registers });
     for (const [name, help, count] of [
@@ -171,6 +172,6 @@ export class StoreMetrics {
   /** Starts timing an operation; call the returned function when it ends. */
   time(operation: Operation): () => void {
     const start = performance.now();
-    return () => this.#duration.observe({ operation }, (performance.now() - start) / 1000);
+    return () => this.#duration.observe(operation, (performance.now() - start) / 1000);
   }
 }
