@@ -49,9 +49,12 @@ export class Transaction {
   /**
    * The keys of `#writes` in order (code units, as `<`), so that a prefix scan costs what it finds
    * and a write costs O(log n) whatever the batch holds: a batch of 1,000 resources writes some
-   * 20,000 keys and scans a few prefixes per resource.
+   * 20,000 keys and scans a few prefixes per resource. Keys written since the last scan wait in
+   * `#unsortedKeys` and are sorted in at the next one, so a transaction that never scans (a batch
+   * of relationships) never sorts.
    */
   readonly #writtenKeys = new BTree<string, true>(undefined, simpleComparator);
+  #unsortedKeys: string[] = [];
   readonly #counters = new Map<string, number>();
   readonly #afterCommit: Array<() => void> = [];
   readonly #changes: Array<Change | { readonly key: string | undefined; readonly late: RevisionedChange }> = [];
@@ -96,7 +99,7 @@ export class Transaction {
   }
 
   #buffer(key: string, value: Uint8Array | undefined | typeof AT_COMMIT): void {
-    if (!this.#writes.has(key)) this.#writtenKeys.set(key, true);
+    if (!this.#writes.has(key)) this.#unsortedKeys.push(key);
     this.#writes.set(key, value);
   }
 
@@ -131,6 +134,8 @@ export class Transaction {
     const range = prefixRange(prefix);
     const keys = new Set<string>();
     for await (const chunk of this.#scan(range)) for (const key of chunk) keys.add(key);
+    for (const key of this.#unsortedKeys) this.#writtenKeys.set(key, true);
+    this.#unsortedKeys = [];
     this.#writtenKeys.forRange(range.gte, range.lt, false, (key) => {
       if (this.#writes.get(key) === undefined) keys.delete(key);
       else keys.add(key);

@@ -2,7 +2,7 @@
  * The transaction's view of the key space: reads see its own writes, and a prefix scan returns the
  * committed keys of the prefix plus the keys it put, less those it deleted, however puts, deletes
  * and scans interleave (a batch of 1,000 resources writes some 20,000 keys and scans between
- * them, so the buffered keys are kept in order as they come). Checked against a model: a set.
+ * them, so the buffered keys are sorted in at each scan). Checked against a model: a set.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
