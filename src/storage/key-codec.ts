@@ -23,11 +23,16 @@ function escapeField(field: string): string {
   return field.replace(/[\x00\x01]/g, (c) => (c === TERMINATOR ? '\x01\x01' : '\x01\x02'));
 }
 
-/** Encodes `section` and `fields` as one key. Each part is terminated, so the result is also a prefix. */
+/**
+ * Encodes `section` and `fields` as one key. Each part is terminated, so the result is also a
+ * prefix. Joined in one step: adding the parts one by one made a string per part and per
+ * terminator (a relationship's three keys hold eleven fields each).
+ */
 export function encodeKey(section: string, ...fields: readonly string[]): string {
-  let key = section + TERMINATOR;
-  for (const field of fields) key += escapeField(field) + TERMINATOR;
-  return key;
+  const parts = [section];
+  for (const field of fields) parts.push(escapeField(field));
+  parts.push('');
+  return parts.join(TERMINATOR);
 }
 
 /**
