@@ -8,9 +8,13 @@
  * the scale workload's peak RSS is its own). `BENCH_NODE_FLAGS` (space-separated) is passed to each
  * workload's process, to measure under node or V8 flags (e.g. `--no-allocation-site-pretenuring`);
  * each runs with `--expose-gc`, so that a workload can measure live memory after a full collection.
+ * The store's code is loaded as built (`dist/`, see `built-code.mjs`), as its users run it; the
+ * run refuses to start when a source file is newer than what was built from it (`npm run bench`
+ * builds first).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
 import { runCase, table, type BenchCase, type CaseResult } from './harness.js';
@@ -52,12 +56,35 @@ if (childIndex >= 0) {
   process.exit(0);
 }
 
+/** The first TypeScript source under `src` with no built module at least as new, if any. */
+function staleSource(src: string, dist: string): string | undefined {
+  for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts')) continue;
+    const source = join(entry.parentPath, entry.name);
+    const built = join(dist, relative(src, source)).replace(/\.ts$/, '.js');
+    let builtAt: number;
+    try {
+      builtAt = statSync(built).mtimeMs;
+    } catch {
+      return source;
+    }
+    if (builtAt < statSync(source).mtimeMs) return source;
+  }
+  return undefined;
+}
+
+const stale = staleSource(fileURLToPath(new URL('../src/', import.meta.url)), fileURLToPath(new URL('../dist/', import.meta.url)));
+if (stale !== undefined) {
+  process.stderr.write(`bench: ${stale} is newer than its build in dist/: run \`npm run build\` first (\`npm run bench\` does)\n`);
+  process.exit(2);
+}
+const builtCode = fileURLToPath(new URL('./built-code.mjs', import.meta.url));
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
 const results: CaseResult[] = [];
 const self = fileURLToPath(import.meta.url);
 for (const workload of Object.keys(all)) {
   if (wanted.size > 0 && !wanted.has(workload)) continue;
-  const childArgs = [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), '--expose-gc', '--import', 'tsx', self, '--child', workload, ...(quick ? ['--quick'] : []), ...(chosenN ? ['--n', String(chosenN)] : [])];
+  const childArgs = [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), '--expose-gc', '--import', 'tsx', '--import', builtCode, self, '--child', workload, ...(quick ? ['--quick'] : []), ...(chosenN ? ['--n', String(chosenN)] : [])];
   const output = execFileSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
   results.push(...(JSON.parse(output.toString()) as CaseResult[]));
 }

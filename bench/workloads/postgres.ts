@@ -327,7 +327,8 @@ async function writers(db: BenchDatabase, processes: number, total: number): Pro
   const children = Array.from({ length: processes }, (_, p) => {
     const from = p * share;
     const count = Math.min(share, total - from);
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, location.connectionString, location.schema, String(from), String(count), String(IN_FLIGHT)], {
+    // With this process's own flags: tsx, and the store's code as built.
+    const child = spawn(process.execPath, [...process.execArgv, CHILD, location.connectionString, location.schema, String(from), String(count), String(IN_FLIGHT)], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
