@@ -1,7 +1,9 @@
 /**
  * The resolve hook `built-code.mjs` registers: a module under `src/` (tsx has mapped `x.js` to
- * `x.ts` there) is loaded from the same path under `dist/` instead. Registered after tsx's, so
- * it runs first and asks tsx where a specifier leads.
+ * `x.ts` there) is loaded from the same path under `dist/` instead, its format as Node finds it.
+ * Registered after tsx's (on Node 20 tsx registers its hooks with `module.register` too), it runs
+ * first and asks tsx where a specifier leads. `run.ts` checks in each workload's process that a
+ * store module resolves to `dist/`.
  */
 const SRC = new URL('../src/', import.meta.url).href;
 const DIST = new URL('../dist/', import.meta.url).href;
@@ -10,5 +12,5 @@ export async function resolve(specifier, context, nextResolve) {
   const resolved = await nextResolve(specifier, context);
   if (!resolved.url.startsWith(SRC)) return resolved;
   const path = resolved.url.slice(SRC.length).replace(/\.ts$/, '.js');
-  return { url: DIST + path, format: 'module', shortCircuit: true };
+  return { url: DIST + path, shortCircuit: true };
 }

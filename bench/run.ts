@@ -10,7 +10,8 @@
  * each runs with `--expose-gc`, so that a workload can measure live memory after a full collection.
  * The store's code is loaded as built (`dist/`, see `built-code.mjs`), as its users run it; the
  * run refuses to start when a source file is newer than what was built from it (`npm run bench`
- * builds first).
+ * builds first). Processes a workload starts run with its flags (the postgres workload's writers
+ * among them: a `--cpu-prof` or `--inspect` in `BENCH_NODE_FLAGS` reaches them too).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,8 @@ const all: Record<string, () => Promise<BenchCase[]>> = {
 const childIndex = args.indexOf('--child');
 if (childIndex >= 0) {
   const workload = args[childIndex + 1]!;
+  const store = import.meta.resolve('../src/store/open-store.js');
+  if (!store.includes('/dist/')) throw new Error(`bench: the store's modules load from ${store}, not as built (see built-code.mjs)`);
   const out: CaseResult[] = [];
   for (const c of await all[workload]!()) {
     const result = await runCase(c, c.workload === 'scale' ? 1 : rounds);
@@ -56,11 +59,12 @@ if (childIndex >= 0) {
   process.exit(0);
 }
 
-/** The first TypeScript source under `src` with no built module at least as new, if any. */
+/** The first module under `src` (TypeScript, or generated JavaScript) with no build in `dist` at least as new, if any. */
 function staleSource(src: string, dist: string): string | undefined {
   for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts')) continue;
-    const source = join(entry.parentPath, entry.name);
+    if (!entry.isFile() || !/\.[jt]s$/.test(entry.name) || entry.name.endsWith('.d.ts')) continue;
+    // `parentPath` from Node 20.12; `path` before it.
+    const source = join(entry.parentPath ?? (entry as { path?: string }).path ?? src, entry.name);
     const built = join(dist, relative(src, source)).replace(/\.ts$/, '.js');
     let builtAt: number;
     try {

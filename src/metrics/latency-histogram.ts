@@ -5,15 +5,29 @@
  * row of bucket counts found by one map read, and gives a registry the exposition prom-client's
  * histogram gives (cumulative `_bucket` series with `le`, then `_sum` and `_count`, per operation
  * seen), through the metric shape a prom-client `Registry` reads (`name`, `help`, `type`,
- * `aggregator`, `get`, `reset`).
+ * `aggregator`, `get`, `getForPromString`, `reset`).
  */
 import type { Metric, Registry } from 'prom-client';
 
-/** One series' value, as a registry reads it. */
+/**
+ * One series' value, as a registry reads it: its labels, and (for the text exposition) the labels
+ * every series of its operation shares, which a registry prints after the others, default labels
+ * included, as it does prom-client's own histogram's.
+ */
 interface Sample {
   readonly metricName: string;
   readonly labels: Readonly<Record<string, string | number>>;
+  readonly sharedLabels?: Readonly<Record<string, string>>;
   readonly value: number;
+}
+
+/** What a registry reads of a metric. */
+interface Exposition {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'histogram';
+  readonly aggregator: 'sum';
+  readonly values: Sample[];
 }
 
 /** One operation's counts: per bucket (not cumulative; the last is above every bound), their sum and count. */
@@ -44,7 +58,9 @@ export class LatencyHistogram<Operation extends string> {
     for (const registry of registers) registry.registerMetric(this as unknown as Metric);
   }
 
+  /** Counts one observation; a duration that is not a finite number (none is) is not counted. */
   observe(operation: Operation, seconds: number): void {
+    if (!Number.isFinite(seconds)) return;
     let row = this.#rows.get(operation);
     if (row === undefined) {
       row = new Row(this.#bounds.length);
@@ -58,20 +74,30 @@ export class LatencyHistogram<Operation extends string> {
     row.count++;
   }
 
-  /** The series a registry prints: per operation seen, its cumulative buckets, `+Inf`, sum and count. */
-  get(): { name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: Sample[] } {
+  /** The series as objects (`getMetricsAsJSON`, a cluster's aggregation): per operation seen, its cumulative buckets, `+Inf`, sum and count. */
+  get(): Exposition {
+    return this.#exposition(false);
+  }
+
+  /** The same series for the text exposition, the operation label kept apart as shared. */
+  getForPromString(): Exposition {
+    return this.#exposition(true);
+  }
+
+  #exposition(shared: boolean): Exposition {
     const values: Sample[] = [];
+    const sample = (suffix: string, operation: string, value: number, le?: number | string): Sample => {
+      const own: Record<string, string | number> = le === undefined ? {} : { le };
+      const labels = { [this.labelName]: operation };
+      return shared ? { metricName: this.name + suffix, labels: own, sharedLabels: labels, value } : { metricName: this.name + suffix, labels: { ...own, ...labels }, value };
+    };
     for (const [operation, row] of this.#rows) {
       let cumulative = 0;
       this.#bounds.forEach((bound, i) => {
         cumulative += row.counts[i]!;
-        values.push({ metricName: `${this.name}_bucket`, labels: { le: bound, [this.labelName]: operation }, value: cumulative });
+        values.push(sample('_bucket', operation, cumulative, bound));
       });
-      values.push(
-        { metricName: `${this.name}_bucket`, labels: { le: '+Inf', [this.labelName]: operation }, value: row.count },
-        { metricName: `${this.name}_sum`, labels: { [this.labelName]: operation }, value: row.sum },
-        { metricName: `${this.name}_count`, labels: { [this.labelName]: operation }, value: row.count },
-      );
+      values.push(sample('_bucket', operation, row.count, '+Inf'), sample('_sum', operation, row.sum), sample('_count', operation, row.count));
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }

@@ -44,6 +44,21 @@ describe('LatencyHistogram', () => {
     assert.deepEqual(withoutExemplars(await ours.getMetricsAsJSON()), withoutExemplars(await theirs.getMetricsAsJSON()));
   });
 
+  it('prints what prom-client prints with default labels, one of them named as the operation label', async () => {
+    for (const defaults of [{ env: 'prod' }, { operation: 'ignored', zone: 'a' }]) {
+      const { theirs, ours } = both(observations);
+      theirs.setDefaultLabels(defaults);
+      ours.setDefaultLabels(defaults);
+      assert.equal(await ours.metrics(), await theirs.metrics());
+    }
+  });
+
+  it('counts no duration that is not a finite number', async () => {
+    const { ours, histogram } = both([['get', 0.001]]);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) histogram.observe('get', bad);
+    assert.equal(await ours.metrics(), await both([['get', 0.001]]).theirs.metrics());
+  });
+
   it('prints nothing but its help and type before an observation, and forgets on reset', async () => {
     const empty = both([]);
     assert.equal(await empty.ours.metrics(), await empty.theirs.metrics());

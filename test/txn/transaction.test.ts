@@ -2,7 +2,8 @@
  * The transaction's view of the key space: reads see its own writes, and a prefix scan returns the
  * committed keys of the prefix plus the keys it put, less those it deleted, however puts, deletes
  * and scans interleave (a batch of 1,000 resources writes some 20,000 keys and scans between
- * them, so the buffered keys are sorted in at each scan). Checked against a model: a set.
+ * them, so the buffered keys are sorted in at each scan), values made as the write commits
+ * among them. Checked against a model: a set.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -17,9 +18,13 @@ const prefix = fc.oneof(fc.constant(encodeKey('sec')), field.map((a) => encodeKe
 const step = fc.oneof(
   fc.record({ op: fc.constant('put' as const), key }),
   fc.record({ op: fc.constant('del' as const), key }),
+  fc.record({ op: fc.constant('late' as const), key }),
   fc.record({ op: fc.constant('scan' as const), prefix }),
   fc.record({ op: fc.constant('get' as const), key }),
 );
+
+/** In the model: a key whose value the transaction makes as it commits (`changeAt`). */
+const LATE = Buffer.from('made at commit');
 
 describe('Transaction', () => {
   it('scans and reads what is committed, plus its own puts, less its own deletes', async () => {
@@ -42,8 +47,13 @@ describe('Transaction', () => {
           } else if (s.op === 'del') {
             txn.del(s.key);
             model.delete(s.key);
+          } else if (s.op === 'late') {
+            // A value made as the write commits: the key is written, and cannot be read before.
+            txn.changeAt(() => assert.fail('runs only as the write commits'), s.key);
+            model.set(s.key, LATE);
           } else if (s.op === 'get') {
-            assert.deepEqual(await txn.get(s.key), model.get(s.key));
+            if (model.get(s.key) === LATE) await assert.rejects(txn.get(s.key), { code: 'INTERNAL' });
+            else assert.deepEqual(await txn.get(s.key), model.get(s.key));
           } else {
             const expected = [...model.keys()].filter((k) => k.startsWith(s.prefix)).sort();
             assert.deepEqual((await txn.keysWithPrefix(s.prefix)).sort(), expected);
