@@ -34,6 +34,7 @@
  */
 import { LABEL_GUARD_SECTION, SELECTS_GUARD_SECTION, SELECTS_SECTION } from '../storage/key-catalogue.js';
 import { decodeKey, encodeKey } from '../storage/key-codec.js';
+import { FRESH_BYTES, putFresh } from '../storage/fresh-value.js';
 import { jsonText, JSON_TYPE_URL, type PackedData } from '../model/resource-codec.js';
 import type { ResourceRef, TypeDescriptor } from '../model/types.js';
 import { labelValueProblem, qualifiedNameProblem } from '../model/label-rules.js';
@@ -144,13 +145,9 @@ export function labelGuardKey(type: Required<TypeDescriptor>, namespace: string,
   return encodeKey(LABEL_GUARD_SECTION, type.group, type.version, type.kind, namespace, key, value);
 }
 
-const PROCESS_TAG = crypto.getRandomValues(new Uint8Array(12));
-let written = 0;
-
-/** A fresh guard value (this process's random tag and a count): whoever read the guard before it was written sees it changed. */
+/** A fresh guard value (storage/fresh-value.ts): whoever read the guard before it was written sees it changed. */
 export function guardValue(): Uint8Array {
-  const value = new Uint8Array(20);
-  value.set(PROCESS_TAG);
-  new DataView(value.buffer).setFloat64(12, ++written);
+  const value = new Uint8Array(FRESH_BYTES);
+  putFresh(value, 0);
   return value;
 }

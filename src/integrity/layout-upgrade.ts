@@ -5,7 +5,10 @@
  * (indices/selector-index.ts), so the upgrade writes the guard of every index entry stored. Each
  * batch is atomic and a guard written twice is as good as once, so an upgrade cut short by a
  * crash runs again from the start at the next open; the layout key is written last. Processes
- * sharing an engine may run it at once: their guards are all valid ones.
+ * sharing an engine may run it at once: their guards are all valid ones. Layout 2 to 3: a
+ * relationship count's value also carries fresh bytes (relations/end-count.ts); a count as layout
+ * 2 stored it still reads, and its next write makes it fresh, so the step rewrites nothing. The
+ * version moves so that an earlier version refuses a store whose counts it cannot read.
  */
 import { GuardSet, INDICES } from '../indices/index-catalogue.js';
 import type { Engine } from '../storage/engine.js';
@@ -32,6 +35,12 @@ export async function upgradeLayout(engine: Engine): Promise<void> {
   if (layout > CURRENT_LAYOUT) {
     throw new StoreError('CORRUPTED', `the store is kept in key layout ${layout}, newer than this version's (${CURRENT_LAYOUT}): open it with the version that wrote it`);
   }
+  if (layout < 2) await writeGuards(engine);
+  await engine.commit({ checks: [], puts: [[LAYOUT_KEY, encodeNumber(CURRENT_LAYOUT)]], dels: [], counters: [], changes: 0 });
+}
+
+/** Layout 1 to 2: the guard of every index entry stored. */
+async function writeGuards(engine: Engine): Promise<void> {
   const guards = new GuardSet();
   let noted = 0;
   const flush = async (): Promise<void> => {
@@ -49,5 +58,4 @@ export async function upgradeLayout(engine: Engine): Promise<void> {
     }
   }
   await flush();
-  await engine.commit({ checks: [], puts: [[LAYOUT_KEY, encodeNumber(CURRENT_LAYOUT)]], dels: [], counters: [], changes: 0 });
 }

@@ -28,6 +28,7 @@ import type { Engine } from '../storage/engine.js';
 import { CURRENT_LAYOUT, LAYOUT_KEY, SECTIONS, SPO_SECTION } from '../storage/key-catalogue.js';
 import { encodeKey, formatKey, prefixRange } from '../storage/key-codec.js';
 import { encodeNumber } from '../storage/number-codec.js';
+import { encodeEndCount } from '../relations/end-count.js';
 import { decodeRecord } from '../model/resource-codec.js';
 import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../model/resource-keys.js';
 import { checkNoUnfinishedWork, MARKER_DELS, markerPut } from '../storage/work-marker.js';
@@ -146,7 +147,7 @@ export async function repairIndices(engine: Engine, rules: RuleSet = builtinRule
       for (const end of [triple.subject, triple.object]) ends.set(endCountKey(end), (ends.get(endCountKey(end)) ?? 0) + 1);
     }
   }
-  for (const [key, count] of ends) await writer.put(key, encodeNumber(count));
+  for (const [key, count] of ends) await writer.put(key, encodeEndCount(count));
   await writer.put(LAYOUT_KEY, encodeNumber(CURRENT_LAYOUT));
   const counterMoves = new Map<string, number>();
   for (const [name, value] of engine.counters()) if (name.startsWith('["resources"')) counterMoves.set(name, -value);

@@ -15,6 +15,7 @@ import { resourcestore } from '../gen/schema.js';
 import { logKey } from '../events/change-log.js';
 import { INDICES } from '../indices/index-catalogue.js';
 import { endCountKey, tripleKeys, tripleOfKey } from '../relations/relation-keys.js';
+import { decodeEndCount } from '../relations/end-count.js';
 import { builtinRuleSet } from '../relations/builtin-rules.js';
 import type { RuleSet } from '../relations/derivation-rules.js';
 import { jsonReader } from '../indices/selector-index.js';
@@ -189,8 +190,9 @@ export async function verifyIntegrity(engine: EngineReader, rules: RuleSet = bui
   for await (const chunk of engine.scan(prefixRange(encodeKey(RELATION_COUNT_SECTION)))) {
     for (const [key, bytes] of chunk) {
       const counted = ends.get(key) ?? 0;
-      const stored = decodeNumber(bytes, key);
-      if (stored !== counted) find(`relationship count says ${stored}, ${counted} relationships name this resource`, key);
+      const stored = countOf(bytes, key);
+      if (stored === undefined) find('relationship count cannot be decoded', key);
+      else if (stored !== counted) find(`relationship count says ${stored}, ${counted} relationships name this resource`, key);
       ends.delete(key);
     }
   }
@@ -222,6 +224,15 @@ function decodeRelationship(bytes: Uint8Array): { derived: string; value: Uint8A
   try {
     const m = resourcestore.v1.Relationship.decode(bytes);
     return { derived: m.derived ?? '', value: m.predicate?.value ?? new Uint8Array() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A stored relationship count; undefined when it cannot be decoded. */
+function countOf(bytes: Uint8Array, key: string): number | undefined {
+  try {
+    return decodeEndCount(bytes, key);
   } catch {
     return undefined;
   }

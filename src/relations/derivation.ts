@@ -199,14 +199,16 @@ async function reconcile(
 
 /** The relationships stored as derived by `rule` at `ref`'s end, in key order. */
 async function storedDerived(txn: Transaction, ref: ResourceRef, predicate: string, direction: 'out' | 'in', rule: string): Promise<Triple[]> {
-  // The count guards the scan: any change to a relationship naming `ref` changes it.
+  // The count guards the scan: any change to a relationship naming `ref` gives it a new value
+  // (end-count.ts), so a relationship deleted since the scan fails the commit.
   if ((await txn.get(endCountKey(ref))) === undefined) return [];
   const prefix = direction === 'out' ? encodeKey(SPO, ...refFields(ref), predicate) : encodeKey(POS, predicate, ...refFields(ref));
   const triples: Triple[] = [];
   for (const key of (await txn.keysWithPrefix(prefix)).sort()) {
     const triple = tripleOfKey(key);
     const spo = spoKey(triple);
-    if (timesOf((await txn.get(spo))!, spo).derived === rule) triples.push(triple);
+    const stored = await txn.get(spo);
+    if (stored !== undefined && timesOf(stored, spo).derived === rule) triples.push(triple);
   }
   return triples;
 }

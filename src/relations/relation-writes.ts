@@ -12,13 +12,13 @@
  * names it.
  */
 import { StoreError } from '../storage/errors.js';
-import { decodeNumber, encodeNumber } from '../storage/number-codec.js';
 import { formatRef, refFields } from '../model/refs.js';
 import type { Transaction } from '../txn/transaction.js';
 import { encodeKey } from '../storage/key-codec.js';
 import type { ResourceRef } from '../model/types.js';
 import type { PackedPredicate, PredicateRegistry } from './predicates.js';
 import { decodeRelationship, encodeRelationship, relationshipOfRecord, timesOf } from './relation-codec.js';
+import { decodeEndCount, encodeEndCount } from './end-count.js';
 import { endCountKey, OSP, SPO, spoKey, tripleKeys, tripleOfKey, type Triple } from './relation-keys.js';
 import type { Relationship } from '../model/relationship-types.js';
 
@@ -35,9 +35,9 @@ function formatTriple(triple: Triple): string {
 
 async function moveEndCount(txn: Transaction, ref: ResourceRef, delta: number): Promise<void> {
   const key = endCountKey(ref);
-  const count = decodeNumber(await txn.get(key), `relationship count ${key}`) + delta;
+  const count = decodeEndCount(await txn.get(key), key) + delta;
   if (count === 0) txn.del(key);
-  else txn.put(key, encodeNumber(count));
+  else txn.put(key, encodeEndCount(count));
 }
 
 /**
@@ -123,7 +123,9 @@ export async function deleteRelationshipsOf(
   predicates: PredicateRegistry,
   keep: (triple: Triple, derived: string | undefined) => boolean = () => false,
 ): Promise<void> {
-  // The count guards the scans below: any concurrent change to a relationship naming `ref` changes it.
+  // The count guards the scans below: every write that adds or deletes a relationship naming
+  // `ref` gives it a value it never had (end-count.ts), so this transaction's commit fails if one
+  // landed after the read. A relationship the scans list and a read then finds gone is one such.
   if ((await txn.get(endCountKey(ref))) === undefined) return;
   const fields = refFields(ref);
   const keys = [...(await txn.keysWithPrefix(encodeKey(SPO, ...fields))), ...(await txn.keysWithPrefix(encodeKey(OSP, ...fields)))];
@@ -133,7 +135,8 @@ export async function deleteRelationshipsOf(
     const spo = spoKey(triple);
     if (seen.has(spo)) continue; // a relationship from `ref` to itself is under both prefixes
     seen.add(spo);
-    const derived = timesOf((await txn.get(spo))!, spo).derived;
-    if (!keep(triple, derived)) await deleteRelationship(txn, triple, predicates, false, false);
+    const stored = await txn.get(spo);
+    if (stored === undefined) continue; // deleted since the scans: the commit fails, and the cascade runs again
+    if (!keep(triple, timesOf(stored, spo).derived)) await deleteRelationship(txn, triple, predicates, false, false);
   }
 }

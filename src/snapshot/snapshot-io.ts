@@ -32,7 +32,8 @@ import {
   WORK_MARKER_KEY,
 } from '../storage/key-catalogue.js';
 import { encodeKey, prefixRange } from '../storage/key-codec.js';
-import { decodeNumber, encodeNumber, longToNumber } from '../storage/number-codec.js';
+import { encodeNumber, longToNumber } from '../storage/number-codec.js';
+import { decodeEndCount, encodeEndCount } from '../relations/end-count.js';
 import { refOfMessage } from '../model/refs.js';
 import { decodeRecord, encodeRecord, JSON_TYPE_URL, packData, unpackData } from '../model/resource-codec.js';
 import { ALL_RESOURCES_PREFIX, resourceKey, typeCounterName } from '../model/resource-keys.js';
@@ -260,7 +261,7 @@ class RestoreWriter {
     if (this.#entries === 0) return;
     const endKeys = [...this.#ends.keys()];
     const stored = await this.#engine.getMany(endKeys);
-    endKeys.forEach((key, i) => this.#puts.push([key, encodeNumber(decodeNumber(stored[i], key) + this.#ends.get(key)!)]));
+    endKeys.forEach((key, i) => this.#puts.push([key, encodeEndCount(decodeEndCount(stored[i], key) + this.#ends.get(key)!)]));
     this.#puts.push(...this.#guards.take());
     await this.#engine.commit({ checks: [], puts: this.#puts, dels: [], counters: [...this.#counters], changes: 0 });
     this.#puts = [];

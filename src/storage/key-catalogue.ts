@@ -66,10 +66,11 @@ export const LAYOUT_KEY = encodeKey(META_SECTION, 'layout');
 /**
  * The version of the key layout this code keeps, stored under `LAYOUT_KEY`. 1 (no key): guards
  * could be absent for ranges that hold entries (restore and repair dropped them). 2: every index
- * entry's range guard is present. Opening a store of an older layout upgrades it
+ * entry's range guard is present. 3: a relationship count's value carries fresh bytes
+ * after the count (relations/end-count.ts). Opening a store of an older layout upgrades it
  * (integrity/layout-upgrade.ts); restore and repair write the current one.
  */
-export const CURRENT_LAYOUT = 2;
+export const CURRENT_LAYOUT = 3;
 
 /** The range of every key: no UTF-8 string sorts at or above U+10FFFF but one that starts with it. */
 export const KEY_SPACE = { gte: '', lt: '\u{10FFFF}' } as const;
@@ -126,7 +127,7 @@ export const SECTIONS: readonly CatalogueEntry[] = [
   },
   {
     name: RELATION_COUNT_SECTION, fields: REF_FIELDS, kind: 'derived',
-    holds: `how many relationships name a resource: ${REF}`,
+    holds: `how many relationships name a resource, and fresh bytes (relations/end-count.ts): ${REF}`,
     writtenBy: 'relationship writes (relations/relation-keys.ts), restore, repair',
   },
   {

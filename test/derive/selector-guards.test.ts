@@ -2,7 +2,8 @@
  * A guard is present whenever its range holds an entry, so a write that finds a range's guard
  * absent skips the scan: a Pod write scans the selector index only under label pairs some
  * Service's selector was filed under. Restore, repair and the upgrade of a store of the older
- * layout (whose restores and repairs dropped guards) keep that true.
+ * layout (whose restores and repairs dropped guards) keep that true. A store of layout 2, whose
+ * relationship counts are the count alone, opens as it is and makes each count fresh as it writes it.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,7 +13,7 @@ import { repairIndices } from '../../src/integrity/repair.js';
 import { verifyIntegrity } from '../../src/integrity/verify.js';
 import { isStoreError } from '../../src/storage/errors.js';
 import type { Engine } from '../../src/storage/engine.js';
-import { CURRENT_LAYOUT, LABEL_GUARD_SECTION, LABEL_SECTION, LAYOUT_KEY, SELECTS_GUARD_SECTION, SELECTS_SECTION } from '../../src/storage/key-catalogue.js';
+import { CURRENT_LAYOUT, LABEL_GUARD_SECTION, LABEL_SECTION, LAYOUT_KEY, RELATION_COUNT_SECTION, SELECTS_GUARD_SECTION, SELECTS_SECTION } from '../../src/storage/key-catalogue.js';
 import { encodeKey, formatKey, prefixRange } from '../../src/storage/key-codec.js';
 import { openLevelEngine } from '../../src/storage/level-engine.js';
 import { decodeNumber, encodeNumber } from '../../src/storage/number-codec.js';
@@ -118,6 +119,30 @@ describe('key layout', () => {
     await engine.close();
   });
 
+
+  it('opens a store of layout 2, whose relationship counts hold the count alone: they read, and a write makes a count fresh', async () => {
+    const engine = await openLevelEngine();
+    let store = await openStoreOn(new KeptOpen(engine), setup);
+    const node = { version: 'v1', kind: 'Node', name: 'n1' };
+    const bound = (name: string) => ({ subject: { version: 'v1', kind: 'Pod', namespace: 'web', name }, predicate: { type: 'PodNodeBinding', value: { nodeName: 'n1' } }, object: node });
+    await store.add({ ref: node });
+    await store.addRelationships(bound('p'), bound('q'));
+    await store.close();
+    const countKey = encodeKey(RELATION_COUNT_SECTION, '', 'v1', 'Node', '', 'n1');
+    assert.equal((await engine.get(countKey))?.byteLength, 28, 'the count and its fresh bytes');
+    await engine.commit({ checks: [], puts: [[countKey, encodeNumber(2)], [LAYOUT_KEY, encodeNumber(2)]], dels: [], counters: [], changes: 0 });
+
+    store = await openStoreOn(new KeptOpen(engine), setup);
+    assert.equal(decodeNumber(await engine.get(LAYOUT_KEY), 'layout'), CURRENT_LAYOUT);
+    assert.deepEqual((await store.verify()).findings, []);
+    await store.deleteRelationships(bound('q'));
+    assert.equal((await engine.get(countKey))?.byteLength, 28);
+    await store.delete(node);
+    assert.equal(await engine.get(countKey), undefined);
+    assert.deepEqual((await store.getRelationships({ object: node })).items, []);
+    await store.close();
+    await engine.close();
+  });
 
   it('refuses a store kept in a newer layout than this version knows, with CORRUPTED naming both', async () => {
     const engine = await openLevelEngine();

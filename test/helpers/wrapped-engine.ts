@@ -1,6 +1,7 @@
 /**
  * An engine that delegates to a real one, with hooks for tests: hold range scans (all, or some)
- * until released (to make a replay slow, deterministically) and say when one is held, note where
+ * until released (to make a replay slow, deterministically) and say when one is held, hold the
+ * reads of some keys (to land another write between a scan and the reads of what it found), note where
  * each scan starts, hold the delivery of commits that landed, hold the following of other
  * processes' commits, and fail the next commits (as a full disk would).
  */
@@ -19,6 +20,8 @@ export class WrappedEngine implements Engine {
   #landing: Array<() => void> = [];
   /** While following is held: what releases it. */
   #following: { readonly held: Promise<void>; readonly release: () => void } | undefined;
+  /** While reads are held: which keys, what releases them, and who waits to hear one is held. */
+  #heldReads: { readonly holds: (key: string) => boolean; readonly held: Promise<void>; readonly release: () => void; readonly waiting: Array<() => void> } | undefined;
   /** How many of the next commits fail with INTERNAL. */
   failCommits = 0;
   /** Where each range scan started (its `gte`, or `gt`), in order. */
@@ -49,6 +52,32 @@ export class WrappedEngine implements Engine {
   release(): void {
     this.#release?.();
     this.#held = undefined;
+  }
+
+  /** Holds every read (`get`, `getMany`) of a key `holds` picks from now until `releaseReads`. */
+  holdReads(holds: (key: string) => boolean): void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.#heldReads = { holds, held, release, waiting: [] };
+  }
+
+  /** Resolves once a read is being held. */
+  readHeld(): Promise<void> {
+    const reads = this.#heldReads;
+    if (reads === undefined) return Promise.reject(new Error('no reads are held'));
+    return new Promise((resolve) => reads.waiting.push(resolve));
+  }
+
+  releaseReads(): void {
+    this.#heldReads?.release();
+    this.#heldReads = undefined;
+  }
+
+  async #waitToRead(keys: readonly string[]): Promise<void> {
+    const reads = this.#heldReads;
+    if (reads === undefined || !keys.some(reads.holds)) return;
+    for (const resolve of reads.waiting.splice(0)) resolve();
+    await reads.held;
   }
 
   /**
@@ -99,10 +128,12 @@ export class WrappedEngine implements Engine {
     this.#following?.release();
     this.#following = undefined;
   }
-  get(key: string, snapshot?: EngineSnapshot) {
+  async get(key: string, snapshot?: EngineSnapshot) {
+    await this.#waitToRead([key]);
     return this.#inner.get(key, snapshot);
   }
-  getMany(keys: readonly string[], snapshot?: EngineSnapshot) {
+  async getMany(keys: readonly string[], snapshot?: EngineSnapshot) {
+    await this.#waitToRead(keys);
     return this.#inner.getMany(keys, snapshot);
   }
   async *scan(options: ScanOptions) {

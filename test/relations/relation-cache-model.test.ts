@@ -134,6 +134,20 @@ async function caughtUp(store: ResourceStore, revision: number): Promise<void> {
   await firstValueFrom(store.subscribe({ relationships: true }, { fromRevision: store.revision }).pipe(filter((e) => e.revision >= revision)));
 }
 
+/**
+ * Found by CI: two resources' deletes run together, and the cascade of one lists a relationship
+ * that the other's takes before the first reads it (test/relations/guarded-scans.test.ts holds that
+ * window open).
+ */
+const CASCADE_RACE: Op[][] = [
+  [{ op: 'addResource', r: 3 }, { op: 'relate', s: 0, t: 0, o: 0, v: 0 }],
+  [{ op: 'addResource', r: 1 }, { op: 'query', end: 0, as: 'subject', t: 0 }],
+  [{ op: 'relate', s: 1, t: 0, o: 3, v: 0 }],
+  [{ op: 'relate', s: 0, t: 1, o: 3, v: 0 }, { op: 'query', end: 0, as: 'subject', t: 0 }],
+  [{ op: 'deleteResource', r: 1 }, { op: 'unrelate', s: 0, t: 1, o: 3 }, { op: 'deleteResource', r: 3 }],
+  [{ op: 'addResource', r: 0 }],
+];
+
 for (const factory of [memoryFactory, diskFactory]) {
   describe(`the relationship cache under concurrent writes on ${factory.name}`, () => {
     it('answers every query and walk with exactly what was committed at the revision it reports', async () => {
@@ -154,7 +168,7 @@ for (const factory of [memoryFactory, diskFactory]) {
             await store.close();
           }
         }),
-        { numRuns: factory.name === 'memory-level' ? 60 : 20 },
+        { numRuns: factory.name === 'memory-level' ? 60 : 20, examples: [[CASCADE_RACE]] },
       );
     });
   });

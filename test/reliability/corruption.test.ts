@@ -26,7 +26,10 @@ async function damagedStore(): Promise<string> {
   const bytes = (await engine.get(resourceKey))!;
   await engine.commit({
     checks: [],
-    puts: [[resourceKey, bytes.subarray(0, bytes.length >> 1)]], // a value truncated
+    puts: [
+      [resourceKey, bytes.subarray(0, bytes.length >> 1)], // a value truncated
+      [encodeKey('rel-count', '', 'v1', 'Node', '', 'kind-control-plane'), new Uint8Array(3)], // a relationship count that is no count
+    ],
     dels: [
       encodeKey('idx-ns', 'kube-system', '', 'v1', 'ConfigMap', 'coredns'), // an index entry removed
       encodeKey('rel-pos', 'resourcestore.v1.PodNodeBinding', '', 'v1', 'Node', '', 'kind-control-plane', '', 'v1', 'Pod', 'kube-system', 'etcd-kind-control-plane'),
@@ -51,6 +54,7 @@ describe('a damaged store', () => {
       '/idx-label/k8s-app/kube-dns/apps/v1/Deployment/kube-system/coredns',
       '/idx-ns/kube-system//v1/ConfigMap/coredns',
       '/idx-ns/kube-system/apps/v1/Deployment/coredns',
+      '/rel-count//v1/Node//kind-control-plane',
       '/rel-pos/resourcestore.v1.PodNodeBinding//v1/Node//kind-control-plane//v1/Pod/kube-system/etcd-kind-control-plane',
       '/rel-spo/apps/v1/Deployment/kube-system/coredns/resourcestore.v1.TemplateUses//v1/ConfigMap/kube-system/coredns',
       '/rel-spo/apps/v1/Deployment/kube-system/coredns/resourcestore.v1.TemplateUses//v1/ServiceAccount/kube-system/coredns',
