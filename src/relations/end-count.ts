@@ -8,6 +8,7 @@
  */
 import { StoreError } from '../storage/errors.js';
 import { FRESH_BYTES, putFresh } from '../storage/fresh-value.js';
+import type { NumberCodec } from '../txn/transaction.js';
 
 const COUNT_BYTES = 8;
 
@@ -26,3 +27,6 @@ export function decodeEndCount(bytes: Uint8Array | undefined, key: string): numb
   }
   return new DataView(bytes.buffer, bytes.byteOffset, COUNT_BYTES).getFloat64(0);
 }
+
+/** As a transaction moves it (`Transaction.move`). */
+export const END_COUNT: NumberCodec = { decode: decodeEndCount, encode: encodeEndCount };

@@ -18,7 +18,7 @@ import { encodeKey } from '../storage/key-codec.js';
 import type { ResourceRef } from '../model/types.js';
 import type { PackedPredicate, PredicateRegistry } from './predicates.js';
 import { decodeRelationship, encodeRelationship, relationshipOfRecord, timesOf } from './relation-codec.js';
-import { decodeEndCount, encodeEndCount } from './end-count.js';
+import { END_COUNT } from './end-count.js';
 import { endCountKey, OSP, SPO, spoKey, tripleKeys, tripleOfKey, type Triple } from './relation-keys.js';
 import type { Relationship } from '../model/relationship-types.js';
 
@@ -33,11 +33,8 @@ function formatTriple(triple: Triple): string {
   return `${formatRef(triple.subject)} --${triple.type}--> ${formatRef(triple.object)}`;
 }
 
-async function moveEndCount(txn: Transaction, ref: ResourceRef, delta: number): Promise<void> {
-  const key = endCountKey(ref);
-  const count = decodeEndCount(await txn.get(key), key) + delta;
-  if (count === 0) txn.del(key);
-  else txn.put(key, encodeEndCount(count));
+function moveEndCount(txn: Transaction, ref: ResourceRef, delta: number): Promise<number> {
+  return txn.move(endCountKey(ref), delta, END_COUNT);
 }
 
 /**

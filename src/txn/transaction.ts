@@ -31,6 +31,15 @@ export type RevisionedChange = (revision: number) => { readonly change: Change; 
 
 /** In the buffered writes: the key's value is made as the write commits, by its last revisioned change. */
 const AT_COMMIT: unique symbol = Symbol('made at commit');
+/** In the buffered writes: the key holds a number the transaction moves (`move`), encoded as the write commits. */
+const NUMBER: unique symbol = Symbol('a moved number');
+
+/** How a number is stored at a key that `move` moves. */
+export interface NumberCodec {
+  /** The number `bytes` store (0 when absent); CORRUPTED when they store none. */
+  decode(bytes: Uint8Array | undefined, key: string): number;
+  encode(n: number): Uint8Array;
+}
 
 /** What becomes of a transaction's changes: change-log entries in its batch, and events after it. */
 export interface ChangeHandler {
@@ -45,7 +54,9 @@ export class Transaction {
   readonly #scan: KeyScanner;
   readonly #reads = new Map<string, Uint8Array | undefined>();
   readonly #readAt: number | undefined;
-  readonly #writes = new Map<string, Uint8Array | undefined | typeof AT_COMMIT>();
+  readonly #writes = new Map<string, Uint8Array | undefined | typeof AT_COMMIT | typeof NUMBER>();
+  /** The numbers of the keys `move` moved, current where `#writes` holds NUMBER for the key. */
+  readonly #numbers = new Map<string, { value: number; readonly codec: NumberCodec }>();
   /**
    * The keys of `#writes` in order (code units, as `<`), so that a prefix scan costs what it finds
    * and a write costs O(log n) whatever the batch holds: a batch of 1,000 resources writes some
@@ -71,7 +82,7 @@ export class Transaction {
     if (this.#writes.has(key)) {
       const value = this.#writes.get(key);
       if (value === AT_COMMIT) throw new StoreError('INTERNAL', `${formatKey(key)} was written at a revision not yet known: the writer must read its own state`);
-      return value;
+      return value === NUMBER ? this.#numberBytes(key) : value;
     }
     if (this.#reads.has(key)) return this.#reads.get(key);
     const value = await this.#read(key);
@@ -98,7 +109,28 @@ export class Transaction {
     this.#buffer(key, undefined);
   }
 
-  #buffer(key: string, value: Uint8Array | undefined | typeof AT_COMMIT): void {
+  /**
+   * Moves the number stored at `key` (as `codec` stores it) by `delta` and returns where it is
+   * now. The first move reads the key as `get` does; the number is encoded once, as the write
+   * commits (0: the key is deleted), however many moves the transaction makes: a batch of
+   * relationships moves the count of a Node once per Pod it binds.
+   */
+  async move(key: string, delta: number, codec: NumberCodec): Promise<number> {
+    const held = this.#writes.get(key) === NUMBER ? this.#numbers.get(key) : undefined;
+    if (held !== undefined) return (held.value += delta);
+    const value = codec.decode(await this.get(key), key) + delta;
+    this.#numbers.set(key, { value, codec });
+    this.#buffer(key, NUMBER);
+    return value;
+  }
+
+  /** The bytes of a moved number as they would commit now. */
+  #numberBytes(key: string): Uint8Array | undefined {
+    const { value, codec } = this.#numbers.get(key)!;
+    return value === 0 ? undefined : codec.encode(value);
+  }
+
+  #buffer(key: string, value: Uint8Array | undefined | typeof AT_COMMIT | typeof NUMBER): void {
     if (!this.#writes.has(key)) this.#unsortedKeys.push(key);
     this.#writes.set(key, value);
   }
@@ -137,7 +169,8 @@ export class Transaction {
     for (const key of this.#unsortedKeys) this.#writtenKeys.set(key, true);
     this.#unsortedKeys = [];
     this.#writtenKeys.forRange(range.gte, range.lt, false, (key) => {
-      if (this.#writes.get(key) === undefined) keys.delete(key);
+      const value = this.#writes.get(key);
+      if (value === undefined || (value === NUMBER && this.#numbers.get(key)!.value === 0)) keys.delete(key);
       else keys.add(key);
     });
     return [...keys];
@@ -155,7 +188,11 @@ export class Transaction {
     const madeAtCommit = new Set<string>();
     // `forEach`, not `for…of` over entries: no pair made per key (a batch writes thousands).
     this.#writes.forEach((value, key) => {
-      if (value === undefined) dels.push(key);
+      if (value === NUMBER) {
+        const bytes = this.#numberBytes(key);
+        if (bytes === undefined) dels.push(key);
+        else puts.push([key, bytes]);
+      } else if (value === undefined) dels.push(key);
       else if (value === AT_COMMIT) madeAtCommit.add(key);
       else puts.push([key, value]);
     });

@@ -2,14 +2,15 @@
  * The transaction's view of the key space: reads see its own writes, and a prefix scan returns the
  * committed keys of the prefix plus the keys it put, less those it deleted, however puts, deletes
  * and scans interleave (a batch of 1,000 resources writes some 20,000 keys and scans between
- * them, so the buffered keys are sorted in at each scan), values made as the write commits
- * among them. Checked against a model: a set.
+ * them, so the buffered keys are sorted in at each scan), values made as the write commits and
+ * numbers moved in place (encoded once, as the write commits) among them; and its engine write
+ * puts and deletes exactly what it wrote. Checked against a model: a map.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { encodeKey } from '../../src/storage/key-codec.js';
-import { Transaction } from '../../src/txn/transaction.js';
+import { Transaction, type NumberCodec } from '../../src/txn/transaction.js';
 
 // Fields that share prefixes and hold the codec's own separators, so escaped keys sort among the rest.
 const field = fc.constantFrom('', 'a', 'ab', 'b', '\x00', '\x01', 'a\x00', '😀');
@@ -21,7 +22,14 @@ const step = fc.oneof(
   fc.record({ op: fc.constant('late' as const), key }),
   fc.record({ op: fc.constant('scan' as const), prefix }),
   fc.record({ op: fc.constant('get' as const), key }),
+  fc.record({ op: fc.constant('move' as const), key, delta: fc.integer({ min: -2, max: 2 }) }),
 );
+
+/** Numbers as `n:{decimal}`; any other value (a put's, a committed one) reads as 0. */
+const NUMBERS: NumberCodec = {
+  decode: (bytes) => (bytes !== undefined && Buffer.from(bytes).toString().startsWith('n:') ? Number(Buffer.from(bytes).toString().slice(2)) : 0),
+  encode: (n) => Buffer.from(`n:${n}`),
+};
 
 /** In the model: a key whose value the transaction makes as it commits (`changeAt`). */
 const LATE = Buffer.from('made at commit');
@@ -51,6 +59,15 @@ describe('Transaction', () => {
             // A value made as the write commits: the key is written, and cannot be read before.
             txn.changeAt(() => assert.fail('runs only as the write commits'), s.key);
             model.set(s.key, LATE);
+          } else if (s.op === 'move') {
+            if (model.get(s.key) === LATE) {
+              await assert.rejects(txn.move(s.key, s.delta, NUMBERS), { code: 'INTERNAL' });
+              continue;
+            }
+            const n = NUMBERS.decode(model.get(s.key), s.key) + s.delta;
+            assert.equal(await txn.move(s.key, s.delta, NUMBERS), n);
+            if (n === 0) model.delete(s.key);
+            else model.set(s.key, Buffer.from(NUMBERS.encode(n)));
           } else if (s.op === 'get') {
             if (model.get(s.key) === LATE) await assert.rejects(txn.get(s.key), { code: 'INTERNAL' });
             else assert.deepEqual(await txn.get(s.key), model.get(s.key));
@@ -58,6 +75,13 @@ describe('Transaction', () => {
             const expected = [...model.keys()].filter((k) => k.startsWith(s.prefix)).sort();
             assert.deepEqual((await txn.keysWithPrefix(s.prefix)).sort(), expected);
           }
+        }
+        const write = txn.toEngineWrite({ logEntries: () => [], committed: () => undefined }, 0);
+        const written = new Map<string, Uint8Array | undefined>([...write.puts, ...write.dels.map((k): [string, undefined] => [k, undefined])]);
+        for (const [k, value] of written) assert.deepEqual(value === undefined ? undefined : Buffer.from(value), model.get(k), k);
+        for (const k of new Set([...committed.keys(), ...model.keys()])) {
+          const changed = model.get(k) !== LATE && !(model.has(k) && committed.has(k) && Buffer.compare(model.get(k)!, committed.get(k)!) === 0);
+          if (changed) assert.ok(written.has(k), `${k} changed and is not written`);
         }
       }),
       { numRuns: 500 },
