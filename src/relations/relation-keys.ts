@@ -8,11 +8,12 @@
  *
  * (A ref is five fields: group, version, kind, namespace, name.) `/rel-count/{ref}` holds how
  * many relationships name a resource: every write of a relationship writes the counts of both
- * its ends, so a delete that removes "every relationship naming X" reads X's count and thereby
- * guards its scan: a relationship added concurrently changes the count and the delete runs again.
+ * its ends, each to a value it never held (end-count.ts), so a delete that removes "every
+ * relationship naming X" reads X's count and thereby guards its scan: a relationship added
+ * concurrently changes the count and the delete runs again.
  */
 import { OSP_SECTION as OSP, POS_SECTION as POS, RELATION_COUNT_SECTION, SPO_SECTION as SPO } from '../storage/key-catalogue.js';
-import { decodeKey, encodeKey } from '../storage/key-codec.js';
+import { decodeKey, encodeFields, encodeKey, keyOf } from '../storage/key-codec.js';
 import { refFields, refOfFields } from '../model/refs.js';
 import type { ResourceRef } from '../model/types.js';
 
@@ -27,10 +28,21 @@ export interface Triple {
 }
 
 /** The three keys a triple is stored under, SPO first. */
-export function tripleKeys({ subject, type, object }: Triple): [spo: string, pos: string, osp: string] {
-  const s = refFields(subject);
-  const o = refFields(object);
-  return [encodeKey(SPO, ...s, type, ...o), encodeKey(POS, type, ...o, ...s), encodeKey(OSP, ...o, ...s, type)];
+export function tripleKeys(triple: Triple): [spo: string, pos: string, osp: string] {
+  return writeKeys(triple).orders;
+}
+
+/** The keys a write of a triple touches: its three orders (SPO first), and its ends' counts. */
+export function writeKeys({ subject, type, object }: Triple): { orders: [spo: string, pos: string, osp: string]; subjectCount: string; objectCount: string } {
+  // Each end's fields are escaped once for the five keys that hold them.
+  const s = encodeFields(refFields(subject));
+  const o = encodeFields(refFields(object));
+  const t = encodeFields([type]);
+  return {
+    orders: [keyOf(SPO, s, t, o), keyOf(POS, t, o, s), keyOf(OSP, o, s, t)],
+    subjectCount: keyOf(RELATION_COUNT_SECTION, s),
+    objectCount: keyOf(RELATION_COUNT_SECTION, o),
+  };
 }
 
 /** The SPO key of a triple alone: its identity, and where its record is read (`tripleKeys(triple)[0]`). */

@@ -19,7 +19,7 @@ import type { ResourceRef } from '../model/types.js';
 import type { PackedPredicate, PredicateRegistry } from './predicates.js';
 import { decodeRelationship, encodeRelationship, relationshipOfRecord, timesOf } from './relation-codec.js';
 import { END_COUNT } from './end-count.js';
-import { endCountKey, OSP, SPO, spoKey, tripleKeys, tripleOfKey, type Triple } from './relation-keys.js';
+import { endCountKey, OSP, SPO, spoKey, tripleOfKey, writeKeys, type Triple } from './relation-keys.js';
 import type { Relationship } from '../model/relationship-types.js';
 
 /** A validated relationship, ready to write. */
@@ -33,8 +33,10 @@ function formatTriple(triple: Triple): string {
   return `${formatRef(triple.subject)} --${triple.type}--> ${formatRef(triple.object)}`;
 }
 
-function moveEndCount(txn: Transaction, ref: ResourceRef, delta: number): Promise<number> {
-  return txn.move(endCountKey(ref), delta, END_COUNT);
+/** Moves the counts of both ends of a triple (its `writeKeys`) by `delta`. */
+async function moveEndCounts(txn: Transaction, { subjectCount, objectCount }: ReturnType<typeof writeKeys>, delta: number): Promise<void> {
+  await txn.move(subjectCount, delta, END_COUNT);
+  await txn.move(objectCount, delta, END_COUNT);
 }
 
 /**
@@ -49,12 +51,12 @@ export async function addRelationship(
   now: number,
   derived?: string,
 ): Promise<Relationship> {
-  const keys = tripleKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object });
+  const written = writeKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object });
+  const keys = written.orders;
   const existing = await txn.get(keys[0]);
   const stored = existing === undefined ? undefined : timesOf(existing, keys[0]);
   if (stored === undefined) {
-    await moveEndCount(txn, rel.subject, 1);
-    await moveEndCount(txn, rel.object, 1);
+    await moveEndCounts(txn, written, 1);
   } else if (
     (derived !== undefined && stored.derived === undefined) || // a caller's own: derivation leaves it alone
     Buffer.compare(encodeRelationship({ ...rel, createdAtMs: stored.createdAtMs, updatedAtMs: stored.updatedAtMs, ...(derived === undefined ? {} : { derived }) }, predicates), existing!) === 0
@@ -92,7 +94,8 @@ export async function deleteRelationship(
   ignoreMissing: boolean,
   byCaller = true,
 ): Promise<Relationship | undefined> {
-  const keys = tripleKeys(triple);
+  const written = writeKeys(triple);
+  const keys = written.orders;
   const existing = await txn.get(keys[0]);
   if (existing === undefined) {
     if (ignoreMissing) return undefined;
@@ -103,8 +106,7 @@ export async function deleteRelationship(
     throw new StoreError('INVALID_ARGUMENT', `relationship ${formatTriple(triple)} is derived by rule ${derived} from resource content: change the resource instead`, { field: 'relationship' });
   }
   for (const key of keys) txn.del(key);
-  await moveEndCount(txn, triple.subject, -1);
-  await moveEndCount(txn, triple.object, -1);
+  await moveEndCounts(txn, written, -1);
   const relationship = decodeRelationship(existing, keys[0], predicates);
   txn.change({ kind: 'relationship', type: 'delete', object: relationship, bytes: existing });
   return relationship;

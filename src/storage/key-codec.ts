@@ -36,6 +36,22 @@ export function encodeKey(section: string, ...fields: readonly string[]): string
 }
 
 /**
+ * `fields` as they stand in a key, each escaped and terminated: `encodeKey(section, ...a, ...b)`
+ * is `keyOf(section, encodeFields(a), encodeFields(b))`, so the keys that share fields (a
+ * relationship's three orders and its ends' counts) can be built from parts made once.
+ */
+export function encodeFields(fields: readonly string[]): string {
+  let part = '';
+  for (const field of fields) part += escapeField(field) + TERMINATOR;
+  return part;
+}
+
+/** The key of `section` whose fields are `parts`, each made by `encodeFields`. */
+export function keyOf(section: string, ...parts: readonly string[]): string {
+  return section + TERMINATOR + parts.join('');
+}
+
+/**
  * The range of every key that starts with `prefix` (itself made by `encodeKey`): from the prefix
  * up to, not including, the prefix with its last terminator raised by one.
  */

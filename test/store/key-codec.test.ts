@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeKey, encodeKey, formatKey, prefixRange } from '../../src/storage/key-codec.js';
+import { decodeKey, encodeFields, encodeKey, formatKey, keyOf, prefixRange } from '../../src/storage/key-codec.js';
 
 // Strings that favour the characters a codec gets wrong: separators, escapes, NUL, astral ones.
 const tricky = fc.oneof(
@@ -63,6 +63,17 @@ describe('key codec', () => {
         assert.equal(inRange(key, scanOf(scanned)), scanned === namespace);
       }),
       { numRuns: 5000 },
+    );
+  });
+
+  it('builds the same key from parts made once as from its fields', () => {
+    fc.assert(
+      fc.property(tuple, tuple, tricky, (a, b, section) => {
+        fc.pre(!section.includes('\x00'));
+        assert.equal(keyOf(section, encodeFields(a), encodeFields(b)), encodeKey(section, ...a, ...b));
+        assert.equal(keyOf(section, encodeFields(a)), encodeKey(section, ...a));
+      }),
+      { numRuns: 2000 },
     );
   });
 
