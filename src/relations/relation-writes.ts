@@ -33,10 +33,13 @@ function formatTriple(triple: Triple): string {
   return `${formatRef(triple.subject)} --${triple.type}--> ${formatRef(triple.object)}`;
 }
 
-/** Moves the counts of both ends of a triple (its `writeKeys`) by `delta`. */
-async function moveEndCounts(txn: Transaction, { subjectCount, objectCount }: ReturnType<typeof writeKeys>, delta: number): Promise<void> {
-  await txn.move(subjectCount, delta, END_COUNT);
-  await txn.move(objectCount, delta, END_COUNT);
+/**
+ * Moves the counts of both ends of a triple (its `writeKeys`) by `delta`, one after the other (the
+ * ends may be one resource). A promise only while a count is read (see `Transaction.move`).
+ */
+function moveEndCounts(txn: Transaction, { subjectCount, objectCount }: ReturnType<typeof writeKeys>, delta: number): Promise<void> | undefined {
+  const subject = txn.move(subjectCount, delta, END_COUNT);
+  return subject === undefined ? txn.move(objectCount, delta, END_COUNT) : subject.then(() => txn.move(objectCount, delta, END_COUNT));
 }
 
 /**
@@ -56,7 +59,8 @@ export async function addRelationship(
   const existing = await txn.get(keys[0]);
   const stored = existing === undefined ? undefined : timesOf(existing, keys[0]);
   if (stored === undefined) {
-    await moveEndCounts(txn, written, 1);
+    const moving = moveEndCounts(txn, written, 1);
+    if (moving !== undefined) await moving;
   } else if (
     (derived !== undefined && stored.derived === undefined) || // a caller's own: derivation leaves it alone
     Buffer.compare(encodeRelationship({ ...rel, createdAtMs: stored.createdAtMs, updatedAtMs: stored.updatedAtMs, ...(derived === undefined ? {} : { derived }) }, predicates), existing!) === 0
@@ -106,7 +110,8 @@ export async function deleteRelationship(
     throw new StoreError('INVALID_ARGUMENT', `relationship ${formatTriple(triple)} is derived by rule ${derived} from resource content: change the resource instead`, { field: 'relationship' });
   }
   for (const key of keys) txn.del(key);
-  await moveEndCounts(txn, written, -1);
+  const moving = moveEndCounts(txn, written, -1);
+  if (moving !== undefined) await moving;
   const relationship = decodeRelationship(existing, keys[0], predicates);
   txn.change({ kind: 'relationship', type: 'delete', object: relationship, bytes: existing });
   return relationship;

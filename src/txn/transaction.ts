@@ -17,8 +17,8 @@ import { formatKey, prefixRange } from '../storage/key-codec.js';
 
 const { default: BTree, simpleComparator } = sortedBtree;
 
-/** Reads one key of the committed state. */
-export type KeyReader = (key: string) => Promise<Uint8Array | undefined>;
+/** Reads one key of the committed state: at once, or by a promise. */
+export type KeyReader = (key: string) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
 /** Lists the committed keys of a range, in chunks. */
 export type KeyScanner = (range: { gte: string; lt: string }) => AsyncIterable<readonly string[]>;
 
@@ -110,18 +110,23 @@ export class Transaction {
   }
 
   /**
-   * Moves the number stored at `key` (as `codec` stores it) by `delta` and returns where it is
-   * now. The first move reads the key as `get` does; the number is encoded once, as the write
-   * commits (0: the key is deleted), however many moves the transaction makes: a batch of
-   * relationships moves the count of a Node once per Pod it binds.
+   * Moves the number stored at `key` (as `codec` stores it) by `delta`. The first move reads the
+   * key as `get` does, and returns a promise that settles once it has moved; the later ones move
+   * the number the transaction holds at once, and return undefined (no promise made: a batch of
+   * relationships moves the count of a Node once per Pod it binds). The number is encoded once,
+   * as the write commits (0: the key is deleted).
    */
-  async move(key: string, delta: number, codec: NumberCodec): Promise<number> {
+  move(key: string, delta: number, codec: NumberCodec): Promise<void> | undefined {
     const held = this.#writes.get(key) === NUMBER ? this.#numbers.get(key) : undefined;
-    if (held !== undefined) return (held.value += delta);
+    if (held === undefined) return this.#moveRead(key, delta, codec);
+    held.value += delta;
+    return undefined;
+  }
+
+  async #moveRead(key: string, delta: number, codec: NumberCodec): Promise<void> {
     const value = codec.decode(await this.get(key), key) + delta;
     this.#numbers.set(key, { value, codec });
     this.#buffer(key, NUMBER);
-    return value;
   }
 
   /** The bytes of a moved number as they would commit now. */
