@@ -43,7 +43,7 @@ import { SERVICE_SELECTS_RULE, type ContentRule, type PlannedEdge, type RuleSet 
 import type { PredicateRegistry } from './predicates.js';
 import { timesOf } from './relation-codec.js';
 import { endCountKey, POS, SPO, spoKey, tripleOfKey, type Triple } from './relation-keys.js';
-import { addRelationship, deleteRelationship } from './relation-writes.js';
+import { addRelationship, deleteRelationship, listedRecord } from './relation-writes.js';
 
 /** A resource state as a write sees it (its revision is made at commit). */
 export type ResourceState = Omit<ResourceRecord, 'revision'>;
@@ -201,13 +201,14 @@ async function reconcile(
 async function storedDerived(txn: Transaction, ref: ResourceRef, predicate: string, direction: 'out' | 'in', rule: string): Promise<Triple[]> {
   // The count guards the scan: any change to a relationship naming `ref` gives it a new value
   // (end-count.ts), so a relationship deleted since the scan fails the commit.
-  if ((await txn.get(endCountKey(ref))) === undefined) return [];
+  const countKey = endCountKey(ref);
+  if ((await txn.get(countKey)) === undefined) return [];
   const prefix = direction === 'out' ? encodeKey(SPO, ...refFields(ref), predicate) : encodeKey(POS, predicate, ...refFields(ref));
   const triples: Triple[] = [];
   for (const key of (await txn.keysWithPrefix(prefix)).sort()) {
     const triple = tripleOfKey(key);
     const spo = spoKey(triple);
-    const stored = await txn.get(spo);
+    const stored = await listedRecord(txn, spo, countKey, key);
     if (stored !== undefined && timesOf(stored, spo).derived === rule) triples.push(triple);
   }
   return triples;

@@ -14,7 +14,7 @@
 import { StoreError } from '../storage/errors.js';
 import { formatRef, refFields } from '../model/refs.js';
 import type { Transaction } from '../txn/transaction.js';
-import { encodeKey } from '../storage/key-codec.js';
+import { encodeKey, formatKey } from '../storage/key-codec.js';
 import type { ResourceRef } from '../model/types.js';
 import type { PackedPredicate, PredicateRegistry } from './predicates.js';
 import { decodeRelationship, encodeRelationship, relationshipOfRecord, timesOf } from './relation-codec.js';
@@ -118,6 +118,18 @@ export async function deleteRelationship(
 }
 
 /**
+ * The record at `spo` of a relationship that a scan guarded by the count at `countKey` listed (as
+ * `listed`), or undefined when it is gone since the scan: whoever deleted it moved the count, so
+ * this transaction's commit fails and it runs again. Gone with the count as it was read, the
+ * listed entry has no record: CORRUPTED (`verify` reports it, `verify --repair` mends it).
+ */
+export async function listedRecord(txn: Transaction, spo: string, countKey: string, listed: string): Promise<Uint8Array | undefined> {
+  const stored = await txn.get(spo);
+  if (stored !== undefined || !(await txn.stillAsRead(countKey))) return stored;
+  throw new StoreError('CORRUPTED', `relationship entry ${formatKey(listed)} has no record at ${formatKey(spo)}`);
+}
+
+/**
  * Deletes every relationship that names `ref` as subject or object, except those `keep` keeps
  * (given the triple and the rule that derived it, if any).
  */
@@ -130,7 +142,8 @@ export async function deleteRelationshipsOf(
   // The count guards the scans below: every write that adds or deletes a relationship naming
   // `ref` gives it a value it never had (end-count.ts), so this transaction's commit fails if one
   // landed after the read. A relationship the scans list and a read then finds gone is one such.
-  if ((await txn.get(endCountKey(ref))) === undefined) return;
+  const countKey = endCountKey(ref);
+  if ((await txn.get(countKey)) === undefined) return;
   const fields = refFields(ref);
   const keys = [...(await txn.keysWithPrefix(encodeKey(SPO, ...fields))), ...(await txn.keysWithPrefix(encodeKey(OSP, ...fields)))];
   const seen = new Set<string>();
@@ -139,8 +152,8 @@ export async function deleteRelationshipsOf(
     const spo = spoKey(triple);
     if (seen.has(spo)) continue; // a relationship from `ref` to itself is under both prefixes
     seen.add(spo);
-    const stored = await txn.get(spo);
-    if (stored === undefined) continue; // deleted since the scans: the commit fails, and the cascade runs again
+    const stored = await listedRecord(txn, spo, countKey, key);
+    if (stored === undefined) continue;
     if (!keep(triple, timesOf(stored, spo).derived)) await deleteRelationship(txn, triple, predicates, false, false);
   }
 }

@@ -31,7 +31,8 @@ export class TransactionRunner {
    * How a transaction reads. On a shared engine every read is a round trip to the database, so
    * the keys the write queues behind (the resources it writes, above all) and those it is sure
    * to read are read together first, in one round trip; a value read early is no less safe,
-   * since the commit checks it.
+   * since the commit checks it. Each is used once: a second read of a key (`stillAsRead`) asks
+   * the database again.
    */
   async #reader(lockKeys: readonly string[], reads: () => readonly string[]): Promise<KeyReader> {
     if (!this.#engine.shared) return this.#read;
@@ -39,7 +40,12 @@ export class TransactionRunner {
     if (keys.length < 2) return this.#read;
     const values = await this.#engine.getMany(keys);
     const preloaded = new Map(keys.map((key, i) => [key, values[i]]));
-    return (key) => (preloaded.has(key) ? Promise.resolve(preloaded.get(key)) : this.#read(key));
+    return (key) => {
+      if (!preloaded.has(key)) return this.#read(key);
+      const value = preloaded.get(key);
+      preloaded.delete(key);
+      return value;
+    };
   }
 
   /**

@@ -101,6 +101,17 @@ export class Transaction {
     return this.#reads.get(key) !== undefined || this.#writes.has(key);
   }
 
+  /**
+   * Whether the committed value of `key` is still the one this transaction first read (asked of
+   * the engine again): when it is not, the commit will fail, since the read is a precondition.
+   */
+  async stillAsRead(key: string): Promise<boolean> {
+    if (!this.#reads.has(key)) throw new StoreError('INTERNAL', `${formatKey(key)} was not read by this transaction`);
+    const was = this.#reads.get(key);
+    const now = await this.#read(key);
+    return now === undefined || was === undefined ? now === was : Buffer.compare(now, was) === 0;
+  }
+
   put(key: string, value: Uint8Array): void {
     this.#buffer(key, value);
   }

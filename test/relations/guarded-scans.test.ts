@@ -3,7 +3,9 @@
  * derivation's reconcile), raced by other writes that land between the count's read, the scan and
  * the reads of what the scan found: each window is held open with a wrapped engine. The write
  * runs again and leaves what some serial order of the writes leaves, in one process and in two
- * sharing PostgreSQL.
+ * sharing PostgreSQL. A listed relationship gone while the count is as read is damage: CORRUPTED.
+ * Each test releases what it holds before it closes, and has a timeout: a hold that is never
+ * reached fails the test instead of hanging it.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -16,7 +18,8 @@ import { SPO_SECTION } from '../../src/storage/key-catalogue.js';
 import { encodeKey } from '../../src/storage/key-codec.js';
 import { openPostgresEngine } from '../../src/storage/pg-engine.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
-import { factories, openOn } from '../helpers/stores.js';
+import { isStoreError } from '../../src/storage/errors.js';
+import { factories, openOn, rawKeySpace } from '../helpers/stores.js';
 import { freshLocation } from '../helpers/postgres.js';
 import { pod, podRef } from '../helpers/fixtures.js';
 import { WrappedEngine } from '../helpers/wrapped-engine.js';
@@ -31,12 +34,13 @@ const firstReadOf = (key: string) => {
   let held = false;
   return (read: string) => read === key && !held && (held = true);
 };
+const TIMEOUT = { timeout: 60_000 };
 const naming = async (store: ResourceStore, ref: ResourceRef) =>
   [...(await store.getRelationships({ subject: ref })).items, ...(await store.getRelationships({ object: ref })).items].map((r) => `${r.subject.name}→${r.object.name}`).sort();
 
 for (const factory of factories) {
   describe(`scans guarded by a relationship count, on ${factory.name}`, () => {
-    it("a resource's delete whose cascade finds a relationship gone by the time it reads it runs again, and deletes what names the resource", async () => {
+    it("a resource's delete whose cascade finds a relationship gone by the time it reads it runs again, and deletes what names the resource", TIMEOUT, async () => {
       const { engine } = await factory.engine();
       const wrapped = new WrappedEngine(engine);
       const store = await openOn(wrapped);
@@ -55,6 +59,22 @@ for (const factory of factories) {
         assert.deepEqual(await naming(store, nodeRef('n1')), []);
         assert.deepEqual((await store.verify()).findings, []);
       } finally {
+        wrapped.releaseReads();
+        await store.close();
+      }
+    });
+
+    it('a cascade that lists a relationship whose record is missing, its count as read, fails CORRUPTED and writes nothing', TIMEOUT, async () => {
+      const { engine } = await factory.engine();
+      const store = await openOn(engine);
+      try {
+        await store.add({ ref: nodeRef('n1') });
+        await store.addRelationships(bound('p', 'n1'), bound('q', 'n1'));
+        await engine.commit({ checks: [], puts: [], dels: [bindingKey('p', 'n1')], counters: [], changes: 0 }); // damage: the record gone, its orders left
+        const before = await rawKeySpace(engine);
+        await assert.rejects(store.delete(nodeRef('n1')), (err) => isStoreError(err, 'CORRUPTED') && err.message.includes('has no record'));
+        assert.deepEqual(await rawKeySpace(engine), before);
+      } finally {
         await store.close();
       }
     });
@@ -71,7 +91,7 @@ describe('scans guarded by a relationship count, two processes on postgresql', (
     return { a, b, wrapped, close: async () => void (await Promise.all([a.close(), b.close()])) };
   }
 
-  it("a delete's cascade misses no relationship added while one it had not yet scanned left, though the count came back to what it read", async () => {
+  it("a delete's cascade misses no relationship added while one it had not yet scanned left, though the count came back to what it read", TIMEOUT, async () => {
     const { a, b, wrapped, close } = await twoProcesses();
     try {
       await b.add({ ref: nodeRef('n1') });
@@ -93,11 +113,13 @@ describe('scans guarded by a relationship count, two processes on postgresql', (
       assert.deepEqual(await naming(a, nodeRef('n1')), [], 'r→n1 was added before the delete committed: the delete takes it');
       assert.deepEqual((await a.verify()).findings, []);
     } finally {
+      wrapped.release();
+      wrapped.releaseReads();
       await close();
     }
   });
 
-  it("a Pod's write whose reconcile finds a derived relationship gone (another process rewrote the Pod) runs again on the other's Pod", async () => {
+  it("a Pod's write whose reconcile finds a derived relationship gone (another process rewrote the Pod) runs again on the other's Pod", TIMEOUT, async () => {
     const { a, b, wrapped, close } = await twoProcesses();
     const onNode = (nodeName: string) => ({ ...pod('p'), data: { spec: { nodeName, containers: [{ name: 'c', image: 'img' }] } } });
     try {
@@ -113,6 +135,7 @@ describe('scans guarded by a relationship count, two processes on postgresql', (
       assert.equal(((await a.get(podRef('p'))).data as { spec: { nodeName: string } }).spec.nodeName, 'n2');
       assert.deepEqual((await a.verify()).findings, []);
     } finally {
+      wrapped.releaseReads();
       await close();
     }
   });
