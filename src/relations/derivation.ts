@@ -190,9 +190,11 @@ async function reconcile(
   planned: readonly PlannedEdge[],
   fresh: boolean,
 ): Promise<void> {
-  const wanted = new Set(planned.map((edge) => spoKey({ subject: edge.subject, type: predicate, object: edge.object })));
-  for (const triple of fresh ? [] : await storedDerived(txn, ref, predicate, direction, rule)) {
-    if (!wanted.has(spoKey(triple))) await deleteRelationship(txn, triple, ctx.predicates, false, false);
+  if (!fresh) {
+    const wanted = new Set(planned.map((edge) => spoKey({ subject: edge.subject, type: predicate, object: edge.object })));
+    for (const triple of await storedDerived(txn, ref, predicate, direction, rule)) {
+      if (!wanted.has(spoKey(triple))) await deleteRelationship(txn, triple, ctx.predicates, false, false);
+    }
   }
   for (const edge of planned) await addRelationship(txn, edge, ctx.predicates, ctx.now, rule);
 }

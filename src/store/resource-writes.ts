@@ -123,7 +123,8 @@ function indexChanges(txn: Transaction, ref: ResourceRef, before: IndexedResourc
     for (const key of dels) txn.del(key);
     for (const [key, value] of puts) {
       txn.put(key, value);
-      for (const guard of index.guardsOf(key, ref)) txn.put(guard, guardValue());
+      // One fresh value per transaction is change enough: a batch of Pods that share a label puts its guard once.
+      for (const guard of index.guardsOf(key, ref)) if (!txn.wrote(guard)) txn.put(guard, guardValue());
     }
   }
 }

@@ -112,6 +112,11 @@ export class Transaction {
     return now === undefined || was === undefined ? now === was : Buffer.compare(now, was) === 0;
   }
 
+  /** Whether this transaction has written `key` (put, deleted, moved or made at commit). */
+  wrote(key: string): boolean {
+    return this.#writes.has(key);
+  }
+
   put(key: string, value: Uint8Array): void {
     this.#buffer(key, value);
   }
