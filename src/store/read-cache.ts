@@ -17,7 +17,7 @@
  * read, and let a write name the exact value it expects as its precondition.
  */
 import { LRUCache } from 'lru-cache';
-import { JSON_TYPE_URL, toParsedResource, toResource, type ResourceRecord } from '../model/resource-codec.js';
+import { decodeRecord, JSON_TYPE_URL, toParsedResource, toResource, type ResourceRecord } from '../model/resource-codec.js';
 import type { Resource } from '../model/types.js';
 import type { RelationCacheOptions } from '../relations/relation-cache.js';
 
@@ -37,6 +37,21 @@ export interface StoredResource {
   readonly bytes: Uint8Array;
   /** The frozen resource the synchronous cached read built from the record, data parsed. */
   readonly resource?: Resource;
+}
+
+/**
+ * A stored resource whose record is decoded from its bytes when it is first read: what a write
+ * puts in the cache costs no decode until someone reads it (an ingest, never). Its data is then
+ * a view of the bytes, as for a resource read from the engine.
+ */
+export function decodedOnRead(bytes: Uint8Array, key: string): StoredResource {
+  let record: ResourceRecord | undefined;
+  return {
+    bytes,
+    get record() {
+      return (record ??= decodeRecord(bytes, key));
+    },
+  };
 }
 
 /** What parsed JSON data costs in V8 objects, per byte of its encoded text (an estimate the bound counts). */

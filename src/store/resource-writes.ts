@@ -13,8 +13,8 @@ import { StoreError } from '../storage/errors.js';
 import { entryChanges, INDICES, type IndexedResource } from '../indices/index-catalogue.js';
 import { guardValue, jsonReader, type JsonReader } from '../indices/selector-index.js';
 import { sameContent, type ResourceContent } from '../model/content-equality.js';
-import { decodeRecord, encodeRecord, toResource, type ResourceRecord } from '../model/resource-codec.js';
-import type { StoredResource } from './read-cache.js';
+import { encodeRecord, toResource, type ResourceRecord } from '../model/resource-codec.js';
+import { decodedOnRead, type StoredResource } from './read-cache.js';
 import { formatRef } from '../model/refs.js';
 import { typeCounterName } from '../model/resource-keys.js';
 import type { Transaction } from '../txn/transaction.js';
@@ -107,8 +107,9 @@ function store(txn: Transaction, ctx: ResourceWriteContext, key: string, state: 
     return { change: { kind: 'resource', type: 'update', object: resource, bytes, previous: previous.resource, previousBytes: previous.bytes }, value: bytes };
   }, key);
   ctx.written.set(key, { record: state, committed: () => written! });
-  // The cache keeps the record decoded from the bytes: its data is a view of them, not a second copy.
-  txn.afterCommit(() => ctx.remember(key, { record: decodeRecord(written!.bytes, key), bytes: written!.bytes }));
+  // The cache keeps the record decoded from the bytes (its data a view of them, not a second
+  // copy), when it is first read.
+  txn.afterCommit(() => ctx.remember(key, decodedOnRead(written!.bytes, key)));
   return () => written!.resource;
 }
 
