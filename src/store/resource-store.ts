@@ -160,16 +160,8 @@ export class ResourceStore {
     // On a shared engine another process may have changed any key since it was cached: a
     // transaction reads the database, whose value its commit then checks. Elsewhere it reads
     // what is cached, or the engine, synchronously where it can (no promise per read).
-    const readNow = this.#readNow;
-    this.#runner = new TransactionRunner(
-      engine,
-      engine.shared
-        ? (key) => engine.get(key)
-        : readNow
-          ? (key) => cachedBytes(this.#cache.get(key)) ?? readNow(key)
-          : (key) => cachedBytes(this.#cache.get(key)) ?? engine.get(key),
-      this.#log,
-    );
+    const read = this.#readNow ?? ((key: string) => engine.get(key));
+    this.#runner = new TransactionRunner(engine, engine.shared ? read : (key) => cachedBytes(this.#cache.get(key)) ?? read(key), this.#log);
     engine.follow((after, upTo) => this.#followOthers(after, upTo));
     this.#relations = new RelationshipApi({
       engine,
