@@ -15,6 +15,7 @@ import { LOG_SECTION, LOG_START_KEY } from '../storage/key-catalogue.js';
 import { decodeKey, encodeKey } from '../storage/key-codec.js';
 import { decodeNumber, encodeNumber, longToNumber } from '../storage/number-codec.js';
 import { decodeRecord, toResource } from '../model/resource-codec.js';
+import { encodeMessage } from '../model/message-encoder.js';
 import type { ChangeHandler } from '../txn/transaction.js';
 import type { Change } from '../model/change.js';
 import { toEvent } from './change.js';
@@ -101,13 +102,13 @@ export class ChangeLog implements ChangeHandler {
   logEntries(changes: readonly Change[], first: number, now: number): Array<[string, Uint8Array]> {
     return changes.map((change, i) => [
       logKey(first + i),
-      pb.ChangeEvent.encode({
+      encodeMessage(pb.ChangeEvent, {
         kind: change.kind === 'resource' ? pb.ChangeKind.RESOURCE : pb.ChangeKind.RELATIONSHIP,
         type: TYPES[change.type],
         object: change.bytes,
         ...(change.previousBytes ? { previous: change.previousBytes } : {}),
         timeMs: now,
-      }).finish(),
+      }),
     ]);
   }
 

@@ -12,6 +12,7 @@ import { StoreError, invalidArgument } from '../storage/errors.js';
 import { longToNumber } from '../storage/number-codec.js';
 import { nestsDeeperThan } from './json-text.js';
 import { lazyProperty } from './lazy-property.js';
+import { encodeMessage } from './message-encoder.js';
 import { plainConstructor } from './plain-constructor.js';
 import { refOfMessage } from './refs.js';
 import type { AnyMessage, JsonObject, Resource, ResourceData, ResourceRef } from './types.js';
@@ -63,7 +64,7 @@ function isAnyMessage(data: object): data is AnyMessage {
 export function packData(data: ResourceData | undefined, maxBytes: number): PackedData {
   let packed: PackedData;
   if (data === undefined) {
-    packed = { typeUrl: JSON_TYPE_URL, value: pb.JsonObject.encode({ json: '{}' }).finish() };
+    packed = { typeUrl: JSON_TYPE_URL, value: encodeMessage(pb.JsonObject, { json: '{}' }, true) };
   } else if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw invalidArgument('data', 'must be a JSON object or a { typeUrl, value } protobuf Any');
   } else if (isAnyMessage(data)) {
@@ -81,7 +82,7 @@ export function packData(data: ResourceData | undefined, maxBytes: number): Pack
     }
     if (!json.isWellFormed()) throw invalidArgument('data', 'holds a string that is not well-formed text');
     if (nestsDeeperThan(json, MAX_DATA_DEPTH)) throw invalidArgument('data', `nests objects and arrays more than ${MAX_DATA_DEPTH} levels deep`);
-    packed = { typeUrl: JSON_TYPE_URL, value: pb.JsonObject.encode({ json }).finish() };
+    packed = { typeUrl: JSON_TYPE_URL, value: encodeMessage(pb.JsonObject, { json }, true) };
   }
   if (packed.value.byteLength > maxBytes) {
     throw new StoreError('TOO_LARGE', `data: ${packed.value.byteLength} bytes, over the limit of ${maxBytes}`, {
@@ -93,7 +94,8 @@ export function packData(data: ResourceData | undefined, maxBytes: number): Pack
 
 /** Encodes a record as the bytes stored under its key. */
 export function encodeRecord(record: ResourceRecord): Uint8Array {
-  return pb.Resource.encode({
+  // Owned bytes: the read cache keeps a written record's bytes (message-encoder.ts).
+  return encodeMessage(pb.Resource, {
     ref: record.ref,
     uid: record.uid,
     data: { type_url: record.data.typeUrl, value: record.data.value },
@@ -103,7 +105,7 @@ export function encodeRecord(record: ResourceRecord): Uint8Array {
     updatedAtMs: record.updatedAtMs,
     version: record.version,
     revision: record.revision,
-  }).finish();
+  }, true);
 }
 
 

@@ -7,6 +7,7 @@ import { resourcestore } from '../gen/schema.js';
 import { StoreError } from '../storage/errors.js';
 import { deepFreeze, isoTime } from '../model/resource-codec.js';
 import { lazyProperty } from '../model/lazy-property.js';
+import { encodeMessage } from '../model/message-encoder.js';
 import { plainConstructor } from '../model/plain-constructor.js';
 import { longToNumber } from '../storage/number-codec.js';
 import { refOfMessage } from '../model/refs.js';
@@ -28,14 +29,14 @@ export interface RelationshipRecord {
 }
 
 export function encodeRelationship(record: RelationshipRecord, predicates: PredicateRegistry): Uint8Array {
-  return pb.Relationship.encode({
+  return encodeMessage(pb.Relationship, {
     subject: record.subject,
     predicate: { type_url: predicates.typeUrl(record.predicate.type), value: record.predicate.value },
     object: record.object,
     createdAtMs: record.createdAtMs,
     updatedAtMs: record.updatedAtMs,
     derived: record.derived ?? '',
-  }).finish();
+  });
 }
 
 /** The stored creation and update times of a relationship (kept when it is added again), and the rule that derived it, if any. */

@@ -64,4 +64,24 @@ describe('the LevelDB engine’s memory', () => {
     assert.ok(grown < maxBytes, `the heap grew by ${(grown / 2 ** 20).toFixed(1)} MiB under a cache bound of 8 MiB`);
     await store.close();
   });
+
+  it('keeps in the read cache the bytes of each written resource, not the shared slab they were cut from', async () => {
+    const { store } = await diskFactory.open({ cache: { maxEntries: 4_000 } });
+    await heldBytes();
+    const before = process.memoryUsage().arrayBuffers;
+    const ref = (i: number) => ({ version: 'v1', kind: 'Pod', namespace: 'web', name: `p${i}` });
+    // About 1 KiB stored each: small enough that an encoder's output is a slice of an 8 KiB pool slab.
+    const data = (i: number) => ({ spec: { containers: [{ name: 'app', image: `registry.example.com/app:${i}`, args: Array.from({ length: 40 }, (_, k) => `--flag-${k}=${i}`) }] } });
+    let stored = 0;
+    for (let b = 0; b < 4_000; b += 500) {
+      const written = await store.batch(Array.from({ length: 500 }, (_, i) => ({ op: 'add' as const, resource: { ref: ref(b + i), data: data(b + i) } })));
+      for (const result of written) stored += JSON.stringify((result as { data: unknown }).data).length;
+    }
+    await heldBytes();
+    const grown = process.memoryUsage().arrayBuffers - before;
+    // What the cache holds is each record's own bytes (about the data's text each); a record that
+    // kept its slab would hold several times that.
+    assert.ok(grown < 2 * stored, `array buffers grew by ${(grown / 2 ** 20).toFixed(1)} MiB for ${(stored / 2 ** 20).toFixed(1)} MiB of data cached`);
+    await store.close();
+  });
 });
