@@ -93,10 +93,6 @@ export interface Engine {
   readonly shared: boolean;
   /** How many batches have been committed since the engine opened: a read made at `commits` = n sees every one of them. */
   readonly commits: number;
-  /**
-   * A key's value. On disk and in PostgreSQL a value read owns its buffer (no slice of a larger
-   * one), so a cache that keeps it keeps no more; in memory it is the very bytes written.
-   */
   get(key: string, snapshot?: EngineSnapshot): Promise<Uint8Array | undefined>;
   /** `get` of the latest value, answered before it returns, on engines that read synchronously (LevelDB); absent elsewhere. */
   getNow?(key: string): Uint8Array | undefined;

@@ -64,31 +64,6 @@ type Row = [Buffer, Buffer];
 const toBytes = (key: string): Buffer => Buffer.from(key, 'utf8');
 const fromBytes = (key: Buffer): string => key.toString('utf8');
 
-const BYTEA = 17;
-
-/**
- * A bytea column as node-postgres gives it (text format, `\x` and hex digits), in a buffer of its
- * own: node-postgres's parser cuts small values from Node's shared 8 KiB slabs, and the read
- * cache keeps the records it reads (see src/model/message-encoder.ts).
- */
-function ownedBytea(text: string): Buffer {
-  if (!text.startsWith('\\x')) {
-    // The escape format (a server set to `bytea_output = escape`): parsed as node-postgres does.
-    const parsed = pg.types.getTypeParser(BYTEA, 'text')(text) as Buffer;
-    const bytes = Buffer.allocUnsafeSlow(parsed.byteLength);
-    parsed.copy(bytes);
-    return bytes;
-  }
-  const bytes = Buffer.allocUnsafeSlow((text.length - 2) >>> 1);
-  bytes.write(text.slice(2), 'hex');
-  return bytes;
-}
-
-/** node-postgres's type parsers, but bytea's (`ownedBytea`). */
-const TYPES = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === BYTEA && format !== 'binary' ? ownedBytea : pg.types.getTypeParser(oid, format)),
-};
-
 /**
  * A connection of the pool for work of our own, until `release`. A checked-out client has no
  * listener for the connection dying (the pool's is removed while it is out), and node-postgres
@@ -185,7 +160,6 @@ export async function openPostgresEngine(options: PostgresEngineOptions): Promis
     idle_in_transaction_session_timeout: queryTimeoutMs,
     keepAlive: true,
     application_name: 'resource-store',
-    types: TYPES,
   };
   const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
   // An idle connection the server ends must not end the process: the pool drops it and connects again when needed.

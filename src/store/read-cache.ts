@@ -54,6 +54,19 @@ export function decodedOnRead(bytes: Uint8Array, key: string): StoredResource {
   };
 }
 
+/**
+ * `bytes`, or when they are a slice of a larger buffer, a copy that owns its own: what the cache
+ * keeps must not keep more. LevelDB's values are copies already; node-postgres cuts small bytea
+ * values from Node's shared 8 KiB slabs, and a cached record would keep its whole slab alive.
+ * Copy before decoding, since a decoded record's data is a view of its bytes.
+ */
+export function ownedBytes(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteLength === bytes.buffer.byteLength) return bytes;
+  const owned = Buffer.allocUnsafeSlow(bytes.byteLength);
+  owned.set(bytes);
+  return owned;
+}
+
 /** What parsed JSON data costs in V8 objects, per byte of its encoded text (an estimate the bound counts). */
 const PARSED_BYTES_PER_BYTE = 4;
 

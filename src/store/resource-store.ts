@@ -37,7 +37,7 @@ import { verifyIntegrity, type VerifyReport } from '../integrity/verify.js';
 import { StoreError, invalidArgument, isStoreError } from '../storage/errors.js';
 import { REVISION_KEY } from '../storage/key-catalogue.js';
 import { readPage } from '../indices/paged-scan.js';
-import { ReadCache, type CacheOptions, type StoredResource } from './read-cache.js';
+import { ownedBytes, ReadCache, type CacheOptions, type StoredResource } from './read-cache.js';
 import { decodeRecord, holdsBytes, toResource } from '../model/resource-codec.js';
 import { resourceKey, typeOfCounter } from '../model/resource-keys.js';
 import { writeResource, type PreparedWrite, type ResourceWriteContext } from './resource-writes.js';
@@ -623,8 +623,10 @@ export class ResourceStore {
     }
     this.#metrics.cacheMisses.inc();
     if (bytes === undefined) return undefined;
-    const entry = { record: decodeRecord(bytes, key), bytes };
-    if (commits === this.#commits) this.#cache.set(key, entry);
+    if (commits !== this.#commits) return { record: decodeRecord(bytes, key), bytes };
+    const owned = ownedBytes(bytes);
+    const entry = { record: decodeRecord(owned, key), bytes: owned };
+    this.#cache.set(key, entry);
     return entry;
   }
 

@@ -221,19 +221,6 @@ for (const factory of engineFactories) {
       });
     });
 
-    // memory-level keeps the very bytes it was given, views and all: its values are the writer's.
-    it('reads values that own their buffers, so that a cache keeping one keeps no more', { ...BOUNDED, skip: factory.name === 'memory-level' }, async () => {
-      await withEngine(factory, async (engine) => {
-        const values = Array.from({ length: 40 }, (_, i) => randomBytes(100 + i));
-        await engine.commit(write({ puts: values.map((value, i) => [k('owned', String(i).padStart(2, '0')), value] as const) }));
-        const keys = values.map((_, i) => k('owned', String(i).padStart(2, '0')));
-        const read = [await engine.get(keys[0]!), ...(await engine.getMany(keys))];
-        for await (const chunk of engine.scan({ gte: k('owned'), lt: k('owned\x00') })) read.push(...chunk.map(([, value]) => value));
-        assert.equal(read.length, 81);
-        for (const value of read) assert.equal(value!.buffer.byteLength, value!.byteLength, 'a value is not a slice of a larger buffer');
-      });
-    });
-
     it('scans keys in UTF-8 byte order, raw and codec-made, with gte, gt, lt and limit', BOUNDED, async () => {
       await withEngine(factory, async (engine) => {
         const raw = ['r/', ...CHARS.flatMap((c) => [`r/${c}`, `r/${c}\x00`, `r/${c}😀`, `r/x${c}`])];

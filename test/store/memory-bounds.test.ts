@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { PreconditionFailed } from '../../src/storage/engine.js';
 import { encodeKey } from '../../src/storage/key-codec.js';
 import { openLevelEngine } from '../../src/storage/level-engine.js';
-import { diskFactory, tempDir } from '../helpers/stores.js';
+import { diskFactory, postgresFactory, tempDir } from '../helpers/stores.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -65,23 +65,31 @@ describe('the LevelDB engine’s memory', () => {
     await store.close();
   });
 
-  it('keeps in the read cache the bytes of each written resource, not the shared slab they were cut from', async () => {
-    const { store } = await diskFactory.open({ cache: { maxEntries: 4_000 } });
-    await heldBytes();
-    const before = process.memoryUsage().arrayBuffers;
-    const ref = (i: number) => ({ version: 'v1', kind: 'Pod', namespace: 'web', name: `p${i}` });
-    // About 1 KiB stored each: small enough that an encoder's output is a slice of an 8 KiB pool slab.
-    const data = (i: number) => ({ spec: { containers: [{ name: 'app', image: `registry.example.com/app:${i}`, args: Array.from({ length: 40 }, (_, k) => `--flag-${k}=${i}`) }] } });
-    let stored = 0;
-    for (let b = 0; b < 4_000; b += 500) {
-      const written = await store.batch(Array.from({ length: 500 }, (_, i) => ({ op: 'add' as const, resource: { ref: ref(b + i), data: data(b + i) } })));
-      for (const result of written) stored += JSON.stringify((result as { data: unknown }).data).length;
-    }
-    await heldBytes();
-    const grown = process.memoryUsage().arrayBuffers - before;
-    // What the cache holds is each record's own bytes (about the data's text each); a record that
-    // kept its slab would hold several times that.
-    assert.ok(grown < 2 * stored, `array buffers grew by ${(grown / 2 ** 20).toFixed(1)} MiB for ${(stored / 2 ** 20).toFixed(1)} MiB of data cached`);
-    await store.close();
-  });
-});
+  for (const factory of [diskFactory, postgresFactory]) {
+    it(`keeps in the read cache each resource's own bytes, written or read, not the slab they were cut from (${factory.name})`, async () => {
+      const { store } = await factory.open({ cache: { maxEntries: 2_000 } });
+      const ref = (i: number) => ({ version: 'v1', kind: 'Pod', namespace: 'web', name: `p${i}` });
+      // About 1 KiB stored each: small enough that an encoder's output, or node-postgres's parse
+      // of a bytea value, is a slice of one of Node's 8 KiB pool slabs.
+      const data = (i: number) => ({ spec: { containers: [{ name: 'app', image: `registry.example.com/app:${i}`, args: Array.from({ length: 40 }, (_, k) => `--flag-${k}=${i}`) }] } });
+      const cachedText = (from: number) => Array.from({ length: 2_000 }, (_, i) => JSON.stringify(data(from + i)).length).reduce((a, b) => a + b);
+      await heldBytes();
+      const before = process.memoryUsage().arrayBuffers;
+      for (let b = 0; b < 4_000; b += 500) await store.batch(Array.from({ length: 500 }, (_, i) => ({ op: 'add' as const, resource: { ref: ref(b + i), data: data(b + i) } })));
+      await heldBytes();
+      const written = process.memoryUsage().arrayBuffers - before;
+      // The cache holds the last 2,000 written, each its record's bytes (about its data's text);
+      // a record that kept its slab would hold several times that.
+      assert.ok(written < 2 * cachedText(2_000), `array buffers grew by ${(written / 2 ** 20).toFixed(1)} MiB for ${(cachedText(2_000) / 2 ** 20).toFixed(1)} MiB of data written and cached`);
+      // Read from the engine and cached in place of those, between reads that are let go (a page
+      // of a list), as a controller's gets fall between its other reads.
+      for (let i = 0; i < 2_000; i++) {
+        await store.get(ref(i));
+        await store.list({ type: { version: 'v1', kind: 'Pod' }, namespace: 'web', limit: 2 });
+      }
+      await heldBytes();
+      const read = process.memoryUsage().arrayBuffers - before;
+      assert.ok(read < 2 * cachedText(0), `array buffers grew by ${(read / 2 ** 20).toFixed(1)} MiB for ${(cachedText(0) / 2 ** 20).toFixed(1)} MiB of data read and cached`);
+      await store.close();
+    });
+  }});
