@@ -64,7 +64,9 @@ describe('the LevelDB engine’s memory', () => {
     assert.ok(grown < maxBytes, `the heap grew by ${(grown / 2 ** 20).toFixed(1)} MiB under a cache bound of 8 MiB`);
     await store.close();
   });
+});
 
+describe('the read cache’s memory', () => {
   for (const factory of [diskFactory, postgresFactory]) {
     it(`keeps in the read cache each resource's own bytes, written or read, not the slab they were cut from (${factory.name})`, async () => {
       const { store } = await factory.open({ cache: { maxEntries: 2_000 } });
@@ -92,4 +94,5 @@ describe('the LevelDB engine’s memory', () => {
       assert.ok(read < 2 * cachedText(0), `array buffers grew by ${(read / 2 ** 20).toFixed(1)} MiB for ${(cachedText(0) / 2 ** 20).toFixed(1)} MiB of data read and cached`);
       await store.close();
     });
-  }});
+  }
+});
