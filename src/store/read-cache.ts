@@ -45,13 +45,25 @@ export interface StoredResource {
  * a view of the bytes, as for a resource read from the engine.
  */
 export function decodedOnRead(bytes: Uint8Array, key: string): StoredResource {
-  let record: ResourceRecord | undefined;
-  return {
-    bytes,
-    get record() {
-      return (record ??= decodeRecord(bytes, key));
-    },
-  };
+  return new DecodedOnRead(bytes, key);
+}
+
+/**
+ * One object per entry: an object literal with a getter made four (the object, the getter's
+ * closure, its context and the accessor pair), each write's entry lives as long as the cache
+ * holds it, and so each is moved to the old generation that a full collection then sweeps.
+ */
+class DecodedOnRead implements StoredResource {
+  #record: ResourceRecord | undefined;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    private readonly key: string,
+  ) {}
+
+  get record(): ResourceRecord {
+    return (this.#record ??= decodeRecord(this.bytes, this.key));
+  }
 }
 
 /**
