@@ -49,9 +49,9 @@ export function decodedOnRead(bytes: Uint8Array, key: string): StoredResource {
 }
 
 /**
- * One object per entry: an object literal with a getter made four (the object, the getter's
- * closure, its context and the accessor pair), each write's entry lives as long as the cache
- * holds it, and so each is moved to the old generation that a full collection then sweeps.
+ * One object per entry. An object literal with a getter made four: the object, the getter's
+ * closure, its context and the accessor pair. A written resource's entry lives as long as the
+ * cache holds it, so each of them was moved to the old generation, for a full collection to sweep.
  */
 class DecodedOnRead implements StoredResource {
   #record: ResourceRecord | undefined;
