@@ -8,8 +8,9 @@
  *
  * The copy out is, by default, a slice of Node's shared pool of 8 KiB slabs: cheap, and right
  * for bytes that live briefly (a log entry, a relationship on its way to the engine). Bytes that
- * a cache may keep (`owned`: a stored resource record) get a buffer of their own instead, so that
- * holding one record does not hold the slab it was cut from, and the rest of that slab with it.
+ * may be kept (`owned`: a stored resource record, which the read cache keeps; a resource's packed
+ * data, which the resource a write returns and its event hold) get a buffer of their own instead,
+ * so that holding them does not hold the slab they were cut from, and the rest of it with them.
  */
 import protobuf from 'protobufjs/minimal.js';
 
