@@ -93,6 +93,7 @@ export interface Engine {
   readonly shared: boolean;
   /** How many batches have been committed since the engine opened: a read made at `commits` = n sees every one of them. */
   readonly commits: number;
+  /** The value of `key` (latest, or as of `snapshot`). The bytes may be shared with other readers of the key: never change them. */
   get(key: string, snapshot?: EngineSnapshot): Promise<Uint8Array | undefined>;
   /** `get` of the latest value, answered before it returns, on engines that read synchronously (LevelDB); absent elsewhere. */
   getNow?(key: string): Uint8Array | undefined;

@@ -221,6 +221,36 @@ for (const factory of engineFactories) {
       });
     });
 
+    it('reads each key at its last committed value however often it is read: small, large, empty, absent, and across a write in flight', BOUNDED, async () => {
+      await withEngine(factory, async (engine) => {
+        const read = async (key: string): Promise<string | undefined> => {
+          const [first, again, now] = [await engine.get(key), await engine.get(key), engine.getNow?.(key)];
+          assert.equal(hex(again), hex(first));
+          if (engine.getNow) assert.equal(hex(now), hex(first));
+          assert.deepEqual((await engine.getMany([key])).map(hex), [hex(first)]);
+          return hex(first);
+        };
+        const keys = [k('small'), k('large'), k('empty'), k('absent')];
+        for (const key of keys) assert.equal(await read(key), undefined);
+        await engine.commit(write({ puts: [[k('small'), Uint8Array.of(1, 2, 3)], [k('large'), new Uint8Array(4096).fill(7)], [k('empty'), new Uint8Array(0)]] }));
+        assert.deepEqual(await Promise.all(keys.map(read)), ['010203', '07'.repeat(4096), '', undefined]);
+        await engine.commit(write({ puts: [[k('small'), new Uint8Array(4096).fill(8)], [k('large'), Uint8Array.of(4)], [k('absent'), Uint8Array.of(5)]], dels: [k('empty')] }));
+        assert.deepEqual(await Promise.all(keys.map(read)), ['08'.repeat(4096), '04', undefined, '05']);
+
+        // A read while a write of the key is in flight finds it before or after the write; once the write resolves, every read finds it after.
+        for (let i = 0; i < 20; i++) {
+          const before = await read(k('small'));
+          const value = Uint8Array.of(i);
+          const committing = engine.commit(write(i % 2 === 0 ? { puts: [[k('small'), value]], dels: [k('absent')] } : { puts: [[k('small'), value], [k('absent'), value]] }));
+          const during = hex(engine.getNow ? engine.getNow(k('small')) : await engine.get(k('small')));
+          assert.ok(during === before || during === hex(value), `read ${during} during write ${i}`);
+          await committing;
+          assert.equal(await read(k('small')), hex(value));
+          assert.equal(await read(k('absent')), i % 2 === 0 ? undefined : hex(value));
+        }
+      });
+    });
+
     it('scans keys in UTF-8 byte order, raw and codec-made, with gte, gt, lt and limit', BOUNDED, async () => {
       await withEngine(factory, async (engine) => {
         const raw = ['r/', ...CHARS.flatMap((c) => [`r/${c}`, `r/${c}\x00`, `r/${c}😀`, `r/x${c}`])];
