@@ -12,7 +12,7 @@ import { decodeKey } from '../storage/key-codec.js';
 import type { PackedData } from '../model/resource-codec.js';
 import type { ResourceRef } from '../model/types.js';
 import { INDEX_VALUE, labelIndexKey, namespaceIndexKey, refOfIndexKey } from './index-keys.js';
-import { guardValue, isSelected, labelGuardKey, refOfSelectsKey, SELECTED_TYPE, selectsEntryOf, selectsGuardKey, type JsonReader } from './selector-index.js';
+import { guardValue, isSelected, labelGuardKeyOfEntry, refOfSelectsKey, selectsEntryOf, selectsGuardKey, type JsonReader } from './selector-index.js';
 
 /** What an index reads of a resource. */
 export interface IndexedResource {
@@ -54,11 +54,7 @@ export const LABEL_INDEX: IndexDescription = {
   section: LABEL_SECTION,
   entriesOf: ({ ref, labels }) => Object.entries(labels).map(([key, value]) => [labelIndexKey(key, value, ref), INDEX_VALUE]),
   refOf: refOfIndexKey,
-  guardsOf(entry, ref) {
-    if (!isSelected(ref)) return [];
-    const [key, value] = decodeKey(entry).fields as [string, string];
-    return [labelGuardKey(SELECTED_TYPE, ref.namespace, key, value)];
-  },
+  guardsOf: (entry, ref) => (isSelected(ref) ? [labelGuardKeyOfEntry(ref.namespace, entry)] : []),
   findings: { missing: 'index entry missing for a stored resource', stray: 'label index entry does not match a stored resource' },
 };
 

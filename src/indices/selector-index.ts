@@ -33,7 +33,7 @@
  * once compacted, sort right after this section).
  */
 import { LABEL_GUARD_SECTION, SELECTS_GUARD_SECTION, SELECTS_SECTION } from '../storage/key-catalogue.js';
-import { decodeKey, encodeKey } from '../storage/key-codec.js';
+import { decodeKey, encodeFields, encodeKey, keyOf, leadingFields } from '../storage/key-codec.js';
 import { FRESH_BYTES, putFresh } from '../storage/fresh-value.js';
 import { jsonText, JSON_TYPE_URL, type PackedData } from '../model/resource-codec.js';
 import type { ResourceRef, TypeDescriptor } from '../model/types.js';
@@ -143,6 +143,14 @@ export function selectsGuardKey(namespace: string, key: string, value: string): 
 /** The guard of the label entries `key=value` of a type in a namespace. */
 export function labelGuardKey(type: Required<TypeDescriptor>, namespace: string, key: string, value: string): string {
   return encodeKey(LABEL_GUARD_SECTION, type.group, type.version, type.kind, namespace, key, value);
+}
+
+/**
+ * The guard of the range a v1 Pod's label index entry enters (`labelGuardKey` of its pair), made
+ * from the entry's key, whose first two fields are the label's key and value, as they stand in it.
+ */
+export function labelGuardKeyOfEntry(namespace: string, entry: string): string {
+  return keyOf(LABEL_GUARD_SECTION, encodeFields([SELECTED_TYPE.group, SELECTED_TYPE.version, SELECTED_TYPE.kind, namespace]), leadingFields(entry, 2));
 }
 
 /** A fresh guard value (storage/fresh-value.ts): whoever read the guard before it was written sees it changed. */

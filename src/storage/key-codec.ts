@@ -52,6 +52,21 @@ export function keyOf(section: string, ...parts: readonly string[]): string {
 }
 
 /**
+ * The first `count` fields of `key` as they stand in it, each escaped and terminated, as
+ * `encodeFields` makes them: a key that shares those fields is built from the cut (`keyOf`)
+ * without decoding the key. Throws when the key has fewer fields.
+ */
+export function leadingFields(key: string, count: number): string {
+  const start = key.indexOf(TERMINATOR) + 1;
+  let end = start;
+  for (let i = 0; i < count; i++) {
+    end = key.indexOf(TERMINATOR, end) + 1;
+    if (start === 0 || end === 0) throw new Error(`key has fewer than ${count} fields`);
+  }
+  return key.slice(start, end);
+}
+
+/**
  * The range of every key that starts with `prefix` (itself made by `encodeKey`): from the prefix
  * up to, not including, the prefix with its last terminator raised by one.
  */

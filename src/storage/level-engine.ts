@@ -326,11 +326,14 @@ class LevelEngine implements Engine {
     // A chained batch: half again as fast as an array of operation objects in abstract-level.
     const batch = this.#db.batch();
     let bytesDelta = 0;
-    for (const [key, value] of writes) {
+    const written = new Set<string>();
+    // `forEach`, not `for…of`: no entry pair and iterator result made per key (a batch of 1,000 Pods writes some 20,000).
+    writes.forEach((value, key) => {
       if (this.#path === undefined) bytesDelta += storedBytes(key, value) - storedBytes(key, this.#db.getSync(key));
       if (value === undefined) batch.del(key);
       else batch.put(key, value);
-    }
+      written.add(key);
+    });
 
     try {
       await batch.write({ sync: this.#sync } as object); // classic-level reads `sync`
@@ -343,7 +346,7 @@ class LevelEngine implements Engine {
     this.#hot.written(writes);
     this.#revision = revision;
     this.#commits++;
-    this.#recentWrites.push(new Set(writes.keys()));
+    this.#recentWrites.push(written);
     if (this.#recentWrites.length > RECENT_BATCHES) this.#recentWrites.shift();
     this.#memoryBytes += bytesDelta;
     for (const [name, value] of counters) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeKey, encodeFields, encodeKey, formatKey, keyOf, prefixRange } from '../../src/storage/key-codec.js';
+import { decodeKey, encodeFields, encodeKey, formatKey, keyOf, leadingFields, prefixRange } from '../../src/storage/key-codec.js';
 
 // Strings that favour the characters a codec gets wrong: separators, escapes, NUL, astral ones.
 const tricky = fc.oneof(
@@ -66,15 +66,18 @@ describe('key codec', () => {
     );
   });
 
-  it('builds the same key from parts made once as from its fields', () => {
+  it('builds the same key from parts made once as from its fields, and cuts the parts back out', () => {
     fc.assert(
       fc.property(tuple, tuple, tricky, (a, b, section) => {
         fc.pre(!section.includes('\x00'));
         assert.equal(keyOf(section, encodeFields(a), encodeFields(b)), encodeKey(section, ...a, ...b));
         assert.equal(keyOf(section, encodeFields(a)), encodeKey(section, ...a));
+        assert.equal(leadingFields(encodeKey(section, ...a, ...b), a.length), encodeFields(a));
       }),
       { numRuns: 2000 },
     );
+    assert.throws(() => leadingFields(encodeKey('s', 'a'), 2), /fewer than 2 fields/);
+    assert.throws(() => leadingFields('no section', 1), /fewer than 1 fields/);
   });
 
   it('formats keys for people with / between parts', () => {
