@@ -107,9 +107,10 @@ export async function deriveRelationships(
 ): Promise<void> {
   const { rules } = ctx;
   const ref = after.ref;
-  // A new resource has no derived edge at its end yet: its delete took every edge it derived.
+  // A new resource has no derived edge at its end yet: its delete took every edge it derived. So
+  // a rule that derives nothing from it has nothing to reconcile (most of a Pod's rules).
   const fresh = before === undefined;
-  for (const { rule, edges } of plan) await reconcile(txn, ctx, ref, rule.predicate, rule.direction, rule.name, edges, fresh);
+  for (const { rule, edges } of plan) if (!fresh || edges.length > 0) await reconcile(txn, ctx, ref, rule.predicate, rule.direction, rule.name, edges, fresh);
   if (!rules.selects) return;
   const predicate = rules.get(SERVICE_SELECTS_RULE)!.predicate;
   if (isSelecting(ref)) {
@@ -121,7 +122,7 @@ export async function deriveRelationships(
   }
   if (isSelected(ref) && (before === undefined || !sameLabels(before.labels, after.labels))) {
     const services = await selecting(txn, ref.namespace, after.labels);
-    await reconcile(txn, ctx, ref, predicate, 'in', SERVICE_SELECTS_RULE, services.map(([service, selector]) => selectsEdge(ctx, predicate, service, selector, ref)), fresh);
+    if (!fresh || services.length > 0) await reconcile(txn, ctx, ref, predicate, 'in', SERVICE_SELECTS_RULE, services.map(([service, selector]) => selectsEdge(ctx, predicate, service, selector, ref)), fresh);
   }
 }
 
@@ -165,9 +166,10 @@ async function selecting(txn: Transaction, namespace: string, labels: Readonly<R
   for (const [key, value] of Object.entries(labels)) {
     // No guard: no selector was ever filed under the pair, so there is nothing to scan (and no
     // empty range scanned, which in LevelDB can walk the tombstones of whatever follows it).
-    if (!(await txn.guard(selectsGuardKey(namespace, key, value)))) continue;
+    const guard = txn.guard(selectsGuardKey(namespace, key, value));
+    if (!(guard instanceof Promise ? await guard : guard)) continue;
     for (const entry of (await txn.keysWithPrefix(selectsPrefix(namespace, key, value))).sort()) {
-      const stored = await txn.get(entry);
+      const stored = await txn.read(entry);
       if (stored === undefined) continue;
       const selector = selectorOfEntry(stored);
       if (selects(selector, labels)) found.push([refOfSelectsKey(entry), selector]);
@@ -204,7 +206,8 @@ async function storedDerived(txn: Transaction, ref: ResourceRef, predicate: stri
   // The count guards the scan: any change to a relationship naming `ref` gives it a new value
   // (end-count.ts), so a relationship deleted since the scan fails the commit.
   const countKey = endCountKey(ref);
-  if ((await txn.get(countKey)) === undefined) return [];
+  const count = txn.read(countKey);
+  if ((count instanceof Promise ? await count : count) === undefined) return [];
   const prefix = direction === 'out' ? encodeKey(SPO, ...refFields(ref), predicate) : encodeKey(POS, predicate, ...refFields(ref));
   const triples: Triple[] = [];
   for (const key of (await txn.keysWithPrefix(prefix)).sort()) {

@@ -56,7 +56,8 @@ export async function addRelationship(
 ): Promise<Relationship> {
   const written = writeKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object });
   const keys = written.orders;
-  const existing = await txn.get(keys[0]);
+  const read = txn.read(keys[0]);
+  const existing = read instanceof Promise ? await read : read;
   const stored = existing === undefined ? undefined : timesOf(existing, keys[0]);
   if (stored === undefined) {
     const moving = moveEndCounts(txn, written, 1);
@@ -100,7 +101,7 @@ export async function deleteRelationship(
 ): Promise<Relationship | undefined> {
   const written = writeKeys(triple);
   const keys = written.orders;
-  const existing = await txn.get(keys[0]);
+  const existing = await txn.read(keys[0]);
   if (existing === undefined) {
     if (ignoreMissing) return undefined;
     throw new StoreError('NOT_FOUND', `relationship ${formatTriple(triple)} not found`);
@@ -124,7 +125,7 @@ export async function deleteRelationship(
  * listed entry has no record: CORRUPTED (`verify` reports it, `verify --repair` mends it).
  */
 export async function listedRecord(txn: Transaction, spo: string, countKey: string, listed: string): Promise<Uint8Array | undefined> {
-  const stored = await txn.get(spo);
+  const stored = await txn.read(spo);
   if (stored !== undefined || !(await txn.stillAsRead(countKey))) return stored;
   throw new StoreError('CORRUPTED', `relationship entry ${formatKey(listed)} has no record at ${formatKey(spo)}`);
 }
@@ -143,7 +144,7 @@ export async function deleteRelationshipsOf(
   // `ref` gives it a value it never had (end-count.ts), so this transaction's commit fails if one
   // landed after the read. A relationship the scans list and a read then finds gone is one such.
   const countKey = endCountKey(ref);
-  if ((await txn.get(countKey)) === undefined) return;
+  if ((await txn.read(countKey)) === undefined) return;
   const fields = refFields(ref);
   const keys = [...(await txn.keysWithPrefix(encodeKey(SPO, ...fields))), ...(await txn.keysWithPrefix(encodeKey(OSP, ...fields)))];
   const seen = new Set<string>();

@@ -161,7 +161,7 @@ export class ResourceStore {
     // transaction reads the database, whose value its commit then checks. Elsewhere it reads
     // what is cached, or the engine, synchronously where it can (no promise per read).
     const read = this.#readNow ?? ((key: string) => engine.get(key));
-    this.#runner = new TransactionRunner(engine, engine.shared ? read : (key) => cachedBytes(this.#cache.get(key)) ?? read(key), this.#log);
+    this.#runner = new TransactionRunner(engine, engine.shared ? read : (key) => this.#cache.get(key)?.bytes ?? read(key), this.#log);
     engine.follow((after, upTo) => this.#followOthers(after, upTo));
     this.#relations = new RelationshipApi({
       engine,
@@ -567,15 +567,9 @@ export class ResourceStore {
   #writeContext(now: number): ResourceWriteContext {
     const ctx: ResourceWriteContext = {
       now,
-      load: async (txn, key) => {
-        const bytes = await txn.get(key);
-        const cached = bytes === undefined ? undefined : this.#cache.peek(key);
-        if (cached && bytes !== undefined && (cached.bytes === bytes || (this.#engine.shared && sameBytes(cached.bytes, bytes)))) {
-          this.#metrics.cacheHits.inc(); // the transaction read these bytes from the cache
-          return cached;
-        }
-        this.#metrics.cacheMisses.inc();
-        return bytes === undefined ? undefined : { record: decodeRecord(bytes, key), bytes };
+      load: (txn, key) => {
+        const read = txn.read(key);
+        return read instanceof Promise ? read.then((bytes) => this.#loaded(key, bytes)) : this.#loaded(key, read);
       },
       remember: (key, entry) => {
         if (entry) this.#cache.set(key, entry);
@@ -594,6 +588,17 @@ export class ResourceStore {
       written: new Map(),
     };
     return ctx;
+  }
+
+  /** The stored state a transaction read at `key` as `bytes`: the cached entry when it holds them, else decoded. */
+  #loaded(key: string, bytes: Uint8Array | undefined): StoredResource | undefined {
+    const cached = bytes === undefined ? undefined : this.#cache.peek(key);
+    if (cached && bytes !== undefined && (cached.bytes === bytes || (this.#engine.shared && sameBytes(cached.bytes, bytes)))) {
+      this.#metrics.cacheHits.inc(); // the transaction read these bytes from the cache
+      return cached;
+    }
+    this.#metrics.cacheMisses.inc();
+    return bytes === undefined ? undefined : { record: decodeRecord(bytes, key), bytes };
   }
 
   /**
@@ -672,11 +677,6 @@ export class ResourceStore {
     const record = cached && sameBytes(cached.bytes, bytes) ? cached.record : decodeRecord(bytes, key);
     return accept(record.ref, record.labels) ? toResource(record) : undefined;
   }
-}
-
-/** A cached entry's bytes as a transaction reads them (no async function per read: a write reads a score of keys). */
-function cachedBytes(entry: StoredResource | undefined): Promise<Uint8Array> | undefined {
-  return entry === undefined ? undefined : Promise.resolve(entry.bytes);
 }
 
 /** The relationship cache of a store, unless turned off. */

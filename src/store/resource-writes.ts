@@ -17,7 +17,7 @@ import { encodeRecord, toResource, type ResourceRecord } from '../model/resource
 import { decodedOnRead, type StoredResource } from './read-cache.js';
 import { formatRef } from '../model/refs.js';
 import { typeCounterName } from '../model/resource-keys.js';
-import type { Transaction } from '../txn/transaction.js';
+import type { MaybePromise, Transaction } from '../txn/transaction.js';
 import type { DerivationPlan } from '../relations/derivation.js';
 import type { Resource, ResourceRef } from '../model/types.js';
 
@@ -36,8 +36,8 @@ export interface PreparedWrite {
 
 /** What a resource write needs from the store around it. */
 export interface ResourceWriteContext {
-  /** The resource stored at `key` as committed, decoded (through the read cache). */
-  load(txn: Transaction, key: string): Promise<StoredResource | undefined>;
+  /** The resource stored at `key` as committed, decoded (through the read cache); at once when the transaction reads it at once. */
+  load(txn: Transaction, key: string): MaybePromise<StoredResource | undefined>;
   /** Records in the cache what a committed write left at `key`. */
   remember(key: string, entry: StoredResource | undefined): void;
   /** Deletes, in the transaction, the relationships naming `ref` (src/relations/relation-writes.ts says which). */
@@ -81,11 +81,15 @@ function checkPreconditions(write: PreparedWrite, current: CurrentState['record'
   }
 }
 
-/** The state at `key` as this transaction sees it. */
-async function currentState(txn: Transaction, key: string, ctx: ResourceWriteContext): Promise<CurrentState | undefined> {
+/** The state at `key` as this transaction sees it; at once when the transaction reads it at once. */
+function currentState(txn: Transaction, key: string, ctx: ResourceWriteContext): MaybePromise<CurrentState | undefined> {
   const own = ctx.written.get(key);
   if (own) return own;
-  const stored = await ctx.load(txn, key);
+  const stored = ctx.load(txn, key);
+  return stored instanceof Promise ? stored.then(storedState) : storedState(stored);
+}
+
+function storedState(stored: StoredResource | undefined): CurrentState | undefined {
   if (!stored) return undefined;
   let committed: Committed | undefined;
   return { record: stored.record, committed: () => (committed ??= { resource: toResource(stored.record), bytes: stored.bytes }) };
@@ -137,7 +141,8 @@ function indexChanges(txn: Transaction, ref: ResourceRef, before: IndexedResourc
  */
 export async function writeResource(txn: Transaction, write: PreparedWrite, ctx: ResourceWriteContext): Promise<WriteOutcome> {
   const { ref, key } = write;
-  const current = await currentState(txn, key, ctx);
+  const state = currentState(txn, key, ctx);
+  const current = state instanceof Promise ? await state : state;
   const json = jsonReader();
   if (write.op === 'delete') {
     if (!current) throw new StoreError('NOT_FOUND', `${formatRef(ref)} not found`);
