@@ -6,24 +6,50 @@
  * updates of one version give one success and 999 immediate CONFLICTs. Writes to different keys
  * never wait for each other and still share LevelDB batches. The engine's preconditions still
  * guard every write, for writers this process does not see.
+ *
+ * Most writes find no one ahead of them: their ticket is taken at once, and makes a promise only
+ * if a later write comes to wait for it.
  */
-export class KeyLocks {
-  readonly #tails = new Map<string, Promise<void>>();
+import type { MaybePromise } from './transaction.js';
 
-  /** Waits for the writes queued ahead on `keys`, then returns the function that lets the next ones run. */
-  async acquire(keys: readonly string[]): Promise<() => void> {
-    let release!: () => void;
-    const done = new Promise<void>((resolve) => (release = resolve));
-    const ahead: Promise<void>[] = [];
+/** One write's ticket: done once released; a promise of that only for those that wait on it. */
+class Ticket {
+  #done = false;
+  #released: Promise<void> | undefined;
+  #release: (() => void) | undefined;
+
+  /** Settles once the ticket is released. */
+  released(): Promise<void> {
+    if (this.#done) return Promise.resolve();
+    this.#released ??= new Promise<void>((resolve) => (this.#release = resolve));
+    return this.#released;
+  }
+
+  release(): void {
+    this.#done = true;
+    this.#release?.();
+  }
+}
+
+export class KeyLocks {
+  readonly #tails = new Map<string, Ticket>();
+
+  /**
+   * Takes a ticket on `keys` and returns the function that lets the next writes run: at once when
+   * no write is queued ahead on any of them, else once those ahead are done.
+   */
+  acquire(keys: readonly string[]): MaybePromise<() => void> {
+    const ticket = new Ticket();
+    let ahead: Promise<void>[] | undefined;
     for (const key of keys) {
       const tail = this.#tails.get(key);
-      if (tail) ahead.push(tail);
-      this.#tails.set(key, done);
+      if (tail) (ahead ??= []).push(tail.released());
+      this.#tails.set(key, ticket);
     }
-    if (ahead.length > 0) await Promise.all(ahead);
-    return () => {
-      for (const key of keys) if (this.#tails.get(key) === done) this.#tails.delete(key);
-      release();
+    const release = (): void => {
+      for (const key of keys) if (this.#tails.get(key) === ticket) this.#tails.delete(key);
+      ticket.release();
     };
+    return ahead === undefined ? release : Promise.all(ahead).then(() => release);
   }
 }

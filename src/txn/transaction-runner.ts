@@ -7,7 +7,7 @@
 import { PreconditionFailed, type Engine } from '../storage/engine.js';
 import { StoreError } from '../storage/errors.js';
 import { KeyLocks } from './key-locks.js';
-import { Transaction, type ChangeHandler, type KeyReader } from './transaction.js';
+import { Transaction, type ChangeHandler, type KeyReader, type MaybePromise } from './transaction.js';
 
 const MAX_ATTEMPTS = 100;
 
@@ -34,10 +34,14 @@ export class TransactionRunner {
    * since the commit checks it. Each is used once: a second read of a key (`stillAsRead`) asks
    * the database again.
    */
-  async #reader(lockKeys: readonly string[], reads: () => readonly string[]): Promise<KeyReader> {
+  #reader(lockKeys: readonly string[], reads: () => readonly string[]): MaybePromise<KeyReader> {
     if (!this.#engine.shared) return this.#read;
     const keys = [...new Set([...lockKeys, ...reads()])];
     if (keys.length < 2) return this.#read;
+    return this.#preload(keys);
+  }
+
+  async #preload(keys: readonly string[]): Promise<KeyReader> {
     const values = await this.#engine.getMany(keys);
     const preloaded = new Map(keys.map((key, i) => [key, values[i]]));
     return (key) => {
@@ -54,10 +58,12 @@ export class TransactionRunner {
    * for only on a shared engine.
    */
   async run<T>(lockKeys: readonly string[], reads: () => readonly string[], body: (txn: Transaction, now: number) => Promise<T>): Promise<T> {
-    const release = await this.#locks.acquire([...new Set(lockKeys)]);
+    const acquired = this.#locks.acquire([...new Set(lockKeys)]);
+    const release = acquired instanceof Promise ? await acquired : acquired;
     try {
       for (let attempt = 1; ; attempt++) {
-        const txn = new Transaction(await this.#reader(lockKeys, reads), (range) => this.#engine.scanKeys({ ...range }), this.#engine.commits);
+        const reader = this.#reader(lockKeys, reads);
+        const txn = new Transaction(reader instanceof Promise ? await reader : reader, (range) => this.#engine.scanKeys({ ...range }), this.#engine.commits);
         const now = Date.now();
         const result = await body(txn, now);
         if (txn.empty) return result;
