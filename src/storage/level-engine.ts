@@ -22,7 +22,6 @@ import { REVISION_KEY } from './key-catalogue.js';
 import { decodeNumber } from './number-codec.js';
 import { CommitQueue, formGroup, readCounters, type Pending } from './commit-group.js';
 import { DeferredDeletes } from './deferred-deletes.js';
-import { HotValues } from './hot-values.js';
 import { directoryBytes } from './directory-bytes.js';
 import {
   type CommitResult,
@@ -172,8 +171,6 @@ class LevelEngine implements Engine {
    * them wrote. Keys only: a batch's values are not kept once it is written.
    */
   readonly #recentWrites: Array<ReadonlySet<string>> = [];
-  /** Small values and absent keys as last read or written (hot-values.ts). */
-  readonly #hot = new HotValues();
   readonly #queue = new CommitQueue(MAX_GROUP, (group) => this.#commitGroup(group), (cause) => engineError(cause, 'committing'));
   #closed = false;
   #memoryBytes = 0;
@@ -236,19 +233,10 @@ class LevelEngine implements Engine {
   #read(key: string, snapshot: EngineSnapshot | undefined): Uint8Array | undefined {
     this.#assertOpen();
     try {
-      return snapshot === undefined ? this.#latest(key) : this.#db.getSync(key, inner(snapshot));
+      return this.#db.getSync(key, inner(snapshot));
     } catch (cause) {
       throw engineError(cause, `reading ${JSON.stringify(key)}`);
     }
-  }
-
-  /** The latest value of `key`: held, or read (and held when small or absent). */
-  #latest(key: string): Uint8Array | undefined {
-    const held = this.#hot.get(key);
-    if (held !== undefined) return held ?? undefined;
-    const value = this.#db.getSync(key);
-    this.#hot.read(key, value);
-    return value;
   }
 
   async getMany(keys: readonly string[], snapshot?: EngineSnapshot): Promise<Array<Uint8Array | undefined>> {
@@ -317,7 +305,7 @@ class LevelEngine implements Engine {
   async #commitGroup(group: Pending[]): Promise<void> {
     const formed = formGroup(group, {
       revision: this.#revision,
-      read: (key) => this.#latest(key),
+      read: (key) => this.#db.getSync(key),
       counter: (name) => this.counter(name),
       mustCheck: (check) => !this.#unchangedSince(check.key, check.readAt),
     });
@@ -338,12 +326,10 @@ class LevelEngine implements Engine {
     try {
       await batch.write({ sync: this.#sync } as object); // classic-level reads `sync`
     } catch (cause) {
-      this.#hot.clear(); // the batch may have landed or not
       const err = new StoreError('INTERNAL', `write failed: ${(cause as Error).message}`, { cause });
       for (const { member } of accepted) member.reject(err);
       return;
     }
-    this.#hot.written(writes);
     this.#revision = revision;
     this.#commits++;
     this.#recentWrites.push(written);
