@@ -68,13 +68,16 @@ export function formGroup<M extends GroupMember>(group: readonly M[], base: Grou
     }
     const first = revision + 1;
     revision += write.changes;
-    for (const [key, value] of write.puts) writes.set(key, value);
-    if (write.atRevision) for (const [key, value] of write.atRevision(first)) writes.set(key, value);
-    for (const key of write.dels) writes.set(key, undefined);
+    // Indexed loops: a batch of 1,000 Pods puts some 20,000 entries, and `for…of` here made an iterator result for each.
+    const { puts, dels } = write;
+    for (let i = 0; i < puts.length; i++) writes.set(puts[i]![0], puts[i]![1]);
+    const late = write.atRevision?.(first) ?? [];
+    for (let i = 0; i < late.length; i++) writes.set(late[i]![0], late[i]![1]);
+    for (let i = 0; i < dels.length; i++) writes.set(dels[i]!, undefined);
     for (const [name, delta] of write.counters) counters.set(name, (counters.get(name) ?? base.counter(name)) + delta);
     accepted.push({ member, result: { firstRevision: write.changes > 0 ? first : revision, lastRevision: revision } });
   }
-  for (const [name, value] of counters) writes.set(counterKey(name), value === 0 ? undefined : encodeNumber(value));
+  counters.forEach((value, name) => writes.set(counterKey(name), value === 0 ? undefined : encodeNumber(value)));
   if (revision !== base.revision) writes.set(REVISION_KEY, encodeNumber(revision));
   return { accepted, writes, counters, revision };
 }
