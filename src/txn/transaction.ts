@@ -84,8 +84,9 @@ export class Transaction {
    * precondition. Answered at once, with no promise made, when the value is at hand: written or
    * read by this transaction, or read from an engine that reads synchronously (LevelDB) or from
    * the read cache; a promise only while the engine is asked. A Pod's write makes some twenty
-   * reads, and a promise, and a turn of the microtask queue for each `await` of one, cost more
-   * than the reads themselves; a caller on a hot path awaits only a promise.
+   * reads, most of values already at hand, and a promise per read (with a turn of the microtask
+   * queue per `await` of one) costs more than such a read; a caller on a hot path awaits only a
+   * promise.
    */
   read(key: string): MaybePromise<Uint8Array | undefined> {
     if (this.#writes.has(key)) {
