@@ -289,10 +289,12 @@ describe('the Kubernetes watch', () => {
     const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const subscribers = async (): Promise<number> => Number(/resourcestore_subscribers (\d+)/.exec(await store.metrics.metrics())?.[1]);
     const before = timers();
-    const watch = watchOf(store, { allowWatchBookmarks: true, bookmarkIntervalMs: 3_600_000, timeoutSeconds: 3600 });
+    await store.add(configMap('other'));
+    // From the store's revision: no list first, so the store watch starts as the first next() is called.
+    const watch = watchOf(store, { allowWatchBookmarks: true, bookmarkIntervalMs: 3_600_000, timeoutSeconds: 3600, resourceVersion: atRevision(store) });
     assert.equal(timers(), before + 2);
     const waiting = watch.next();
-    await store.add(configMap('other')); // the watch has started: it waits for a Pod
+    await store.add(configMap('another')); // not a Pod: the watch still waits
     assert.equal(await subscribers(), 1);
     assert.deepEqual(await watch.return!(), DONE);
     assert.deepEqual(await waiting, DONE);
