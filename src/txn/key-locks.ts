@@ -12,21 +12,21 @@
  */
 import type { MaybePromise } from './transaction.js';
 
-/** One write's ticket: done once released; a promise of that only for those that wait on it. */
+/**
+ * One write's ticket, and a promise of its release only for the writes that wait on it. A ticket
+ * is asked for that promise only while it is queued: its release takes it out of the queues.
+ */
 class Ticket {
-  #done = false;
   #released: Promise<void> | undefined;
   #release: (() => void) | undefined;
 
   /** Settles once the ticket is released. */
   released(): Promise<void> {
-    if (this.#done) return Promise.resolve();
     this.#released ??= new Promise<void>((resolve) => (this.#release = resolve));
     return this.#released;
   }
 
   release(): void {
-    this.#done = true;
     this.#release?.();
   }
 }
