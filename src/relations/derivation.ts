@@ -37,6 +37,7 @@ import { encodeKey } from '../storage/key-codec.js';
 import { deepFreeze, unpackData, type ResourceRecord } from '../model/resource-codec.js';
 import { refFields } from '../model/refs.js';
 import { resourceKey } from '../model/resource-keys.js';
+import { andThen, eachInTurn, type MaybePromise } from '../txn/maybe-promise.js';
 import type { Transaction } from '../txn/transaction.js';
 import type { ResourceData, ResourceRef } from '../model/types.js';
 import { SERVICE_SELECTS_RULE, type ContentRule, type PlannedEdge, type RuleSet } from './derivation-rules.js';
@@ -96,34 +97,40 @@ export function planReadKeys(rules: RuleSet, ref: ResourceRef, labels: Readonly<
 
 /**
  * Makes the derived relationships of a resource written from `before` (absent for an add) to
- * `after` true: those of `plan` (made from `after`'s content), and ServiceSelects.
+ * `after` true: those of `plan` (made from `after`'s content), and ServiceSelects. At once when
+ * the transaction reads what it needs at once (a Pod's add, most often).
  */
-export async function deriveRelationships(
+export function deriveRelationships(
   txn: Transaction,
   ctx: DerivationContext,
   before: ResourceState | undefined,
   after: ResourceState,
   plan: DerivationPlan,
-): Promise<void> {
-  const { rules } = ctx;
+): MaybePromise<void> {
   const ref = after.ref;
   // A new resource has no derived edge at its end yet: its delete took every edge it derived. So
   // a rule that derives nothing from it has nothing to reconcile (most of a Pod's rules).
   const fresh = before === undefined;
-  for (const { rule, edges } of plan) if (!fresh || edges.length > 0) await reconcile(txn, ctx, ref, rule.predicate, rule.direction, rule.name, edges, fresh);
-  if (!rules.selects) return;
-  const predicate = rules.get(SERVICE_SELECTS_RULE)!.predicate;
+  const planned = eachInTurn(plan, ({ rule, edges }) => (!fresh || edges.length > 0 ? reconcile(txn, ctx, ref, rule.predicate, rule.direction, rule.name, edges, fresh) : undefined));
+  return ctx.rules.selects ? andThen(planned, () => deriveSelects(txn, ctx, before, after)) : planned;
+}
+
+/** ServiceSelects, made from the end `after` is: a Service's Pods, or a Pod's Services, when what decides it changed. */
+function deriveSelects(txn: Transaction, ctx: DerivationContext, before: ResourceState | undefined, after: ResourceState): MaybePromise<void> {
+  const ref = after.ref;
+  const fresh = before === undefined;
+  const predicate = ctx.rules.get(SERVICE_SELECTS_RULE)!.predicate;
   if (isSelecting(ref)) {
     const selector = selectorOf(after.data, ctx.json);
-    if (before === undefined || !sameSelector(selectorOf(before.data, ctx.json), selector)) {
-      const pods = selector === undefined ? [] : await selectedBy(txn, ctx, ref.namespace, selector);
-      await reconcile(txn, ctx, ref, predicate, 'out', SERVICE_SELECTS_RULE, pods.map((pod) => selectsEdge(ctx, predicate, ref, selector!, pod)), fresh);
-    }
+    if (before !== undefined && sameSelector(selectorOf(before.data, ctx.json), selector)) return;
+    return andThen(selector === undefined ? [] : selectedBy(txn, ctx, ref.namespace, selector), (pods) =>
+      reconcile(txn, ctx, ref, predicate, 'out', SERVICE_SELECTS_RULE, pods.map((pod) => selectsEdge(ctx, predicate, ref, selector!, pod)), fresh),
+    );
   }
-  if (isSelected(ref) && (before === undefined || !sameLabels(before.labels, after.labels))) {
-    const services = await selecting(txn, ref.namespace, after.labels);
-    if (!fresh || services.length > 0) await reconcile(txn, ctx, ref, predicate, 'in', SERVICE_SELECTS_RULE, services.map(([service, selector]) => selectsEdge(ctx, predicate, service, selector, ref)), fresh);
-  }
+  if (!isSelected(ref) || (before !== undefined && sameLabels(before.labels, after.labels))) return;
+  return andThen(selecting(txn, ref.namespace, after.labels), (services) =>
+    !fresh || services.length > 0 ? reconcile(txn, ctx, ref, predicate, 'in', SERVICE_SELECTS_RULE, services.map(([service, selector]) => selectsEdge(ctx, predicate, service, selector, ref)), fresh) : undefined,
+  );
 }
 
 /**
@@ -160,14 +167,26 @@ async function selectedBy(txn: Transaction, ctx: DerivationContext, namespace: s
   return pods;
 }
 
-/** The Services of `namespace` whose selectors `labels` match: those filed under one of the labels, checked whole. */
-async function selecting(txn: Transaction, namespace: string, labels: Readonly<Record<string, string>>): Promise<Array<[ResourceRef, Selector]>> {
+/**
+ * The Services of `namespace` whose selectors `labels` match: those filed under one of the
+ * labels, checked whole. At once when no selector was ever filed under any of them.
+ */
+function selecting(txn: Transaction, namespace: string, labels: Readonly<Record<string, string>>): MaybePromise<Array<[ResourceRef, Selector]>> {
+  const filed: Array<[string, string]> = [];
+  // No guard: no selector was ever filed under the pair, so there is nothing to scan (and no
+  // empty range scanned, which in LevelDB can walk the tombstones of whatever follows it).
+  const guarded = eachInTurn(Object.entries(labels), (pair) =>
+    andThen(txn.guard(selectsGuardKey(namespace, ...pair)), (present) => {
+      if (present) filed.push(pair);
+    }),
+  );
+  return andThen(guarded, () => (filed.length === 0 ? [] : selectorsFiledUnder(txn, namespace, labels, filed)));
+}
+
+/** The Services filed under the label pairs `filed` (in `namespace`) whose selectors `labels` match. */
+async function selectorsFiledUnder(txn: Transaction, namespace: string, labels: Readonly<Record<string, string>>, filed: ReadonlyArray<[string, string]>): Promise<Array<[ResourceRef, Selector]>> {
   const found: Array<[ResourceRef, Selector]> = [];
-  for (const [key, value] of Object.entries(labels)) {
-    // No guard: no selector was ever filed under the pair, so there is nothing to scan (and no
-    // empty range scanned, which in LevelDB can walk the tombstones of whatever follows it).
-    const guard = txn.guard(selectsGuardKey(namespace, key, value));
-    if (!(guard instanceof Promise ? await guard : guard)) continue;
+  for (const [key, value] of filed) {
     for (const entry of (await txn.keysWithPrefix(selectsPrefix(namespace, key, value))).sort()) {
       const stored = await txn.read(entry);
       if (stored === undefined) continue;
@@ -182,7 +201,7 @@ async function selecting(txn: Transaction, namespace: string, labels: Readonly<R
  * Makes the relationships `rule` derived at `ref`'s end (`out`: as subject, `in`: as object) be
  * exactly `planned`: deletes the stored ones it no longer derives, then writes the planned ones.
  */
-async function reconcile(
+function reconcile(
   txn: Transaction,
   ctx: DerivationContext,
   ref: ResourceRef,
@@ -191,14 +210,17 @@ async function reconcile(
   rule: string,
   planned: readonly PlannedEdge[],
   fresh: boolean,
-): Promise<void> {
-  if (!fresh) {
-    const wanted = new Set(planned.map((edge) => spoKey({ subject: edge.subject, type: predicate, object: edge.object })));
-    for (const triple of await storedDerived(txn, ref, predicate, direction, rule)) {
-      if (!wanted.has(spoKey(triple))) await deleteRelationship(txn, triple, ctx.predicates, false, false);
-    }
+): MaybePromise<void> {
+  const add = (): MaybePromise<void> => eachInTurn(planned, (edge) => addRelationship(txn, edge, ctx.predicates, ctx.now, rule));
+  return fresh ? add() : deleteStale(txn, ctx, ref, predicate, direction, rule, planned).then(add);
+}
+
+/** Deletes the relationships `rule` derived at `ref`'s end that are not in `planned`. */
+async function deleteStale(txn: Transaction, ctx: DerivationContext, ref: ResourceRef, predicate: string, direction: 'out' | 'in', rule: string, planned: readonly PlannedEdge[]): Promise<void> {
+  const wanted = new Set(planned.map((edge) => spoKey({ subject: edge.subject, type: predicate, object: edge.object })));
+  for (const triple of await storedDerived(txn, ref, predicate, direction, rule)) {
+    if (!wanted.has(spoKey(triple))) await deleteRelationship(txn, triple, ctx.predicates, false, false);
   }
-  for (const edge of planned) await addRelationship(txn, edge, ctx.predicates, ctx.now, rule);
 }
 
 /** The relationships stored as derived by `rule` at `ref`'s end, in key order. */

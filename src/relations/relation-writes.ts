@@ -13,6 +13,7 @@
  */
 import { StoreError } from '../storage/errors.js';
 import { formatRef, refFields } from '../model/refs.js';
+import { andThen, type MaybePromise } from '../txn/maybe-promise.js';
 import type { Transaction } from '../txn/transaction.js';
 import { encodeKey, formatKey } from '../storage/key-codec.js';
 import type { ResourceRef } from '../model/types.js';
@@ -43,32 +44,43 @@ function moveEndCounts(txn: Transaction, { subjectCount, objectCount }: ReturnTy
 }
 
 /**
- * Adds (or replaces) a relationship; returns it as stored. Adding an equal one again writes
- * nothing. With `derived` (a rule's name), a caller's own relationship of the same triple is left
- * as it is.
+ * Adds (or replaces) a relationship; returns it as stored, at once when the transaction reads
+ * what it needs at once. Adding an equal one again writes nothing. With `derived` (a rule's
+ * name), a caller's own relationship of the same triple is left as it is.
  */
-export async function addRelationship(
+export function addRelationship(
   txn: Transaction,
   rel: PreparedRelationship,
   predicates: PredicateRegistry,
   now: number,
   derived?: string,
-): Promise<Relationship> {
+): MaybePromise<Relationship> {
   const written = writeKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object });
-  const keys = written.orders;
-  const read = txn.read(keys[0]);
-  const existing = read instanceof Promise ? await read : read;
-  const stored = existing === undefined ? undefined : timesOf(existing, keys[0]);
-  if (stored === undefined) {
-    const moving = moveEndCounts(txn, written, 1);
-    if (moving !== undefined) await moving;
-  } else if (
-    (derived !== undefined && stored.derived === undefined) || // a caller's own: derivation leaves it alone
-    Buffer.compare(encodeRelationship({ ...rel, createdAtMs: stored.createdAtMs, updatedAtMs: stored.updatedAtMs, ...(derived === undefined ? {} : { derived }) }, predicates), existing!) === 0
-  ) {
-    return decodeRelationship(existing!, keys[0], predicates); // nothing to change
-  }
-  const record = { ...rel, createdAtMs: stored?.createdAtMs ?? now, updatedAtMs: now, ...(derived === undefined ? {} : { derived }) };
+  return andThen(txn.read(written.orders[0]), (existing) => {
+    const spo = written.orders[0];
+    const stored = existing === undefined ? undefined : timesOf(existing, spo);
+    if (stored === undefined) return andThen(moveEndCounts(txn, written, 1), () => putRelationship(txn, rel, predicates, now, derived, written.orders, undefined));
+    if (
+      (derived !== undefined && stored.derived === undefined) || // a caller's own: derivation leaves it alone
+      Buffer.compare(encodeRelationship({ ...rel, createdAtMs: stored.createdAtMs, updatedAtMs: stored.updatedAtMs, ...(derived === undefined ? {} : { derived }) }, predicates), existing!) === 0
+    ) {
+      return decodeRelationship(existing!, spo, predicates); // nothing to change
+    }
+    return putRelationship(txn, rel, predicates, now, derived, written.orders, { bytes: existing!, createdAtMs: stored.createdAtMs });
+  });
+}
+
+/** Writes `rel` under its three orders `keys`, over `existing` when there is one, with its change. */
+function putRelationship(
+  txn: Transaction,
+  rel: PreparedRelationship,
+  predicates: PredicateRegistry,
+  now: number,
+  derived: string | undefined,
+  keys: readonly string[],
+  existing: { readonly bytes: Uint8Array; readonly createdAtMs: number } | undefined,
+): Relationship {
+  const record = { ...rel, createdAtMs: existing?.createdAtMs ?? now, updatedAtMs: now, ...(derived === undefined ? {} : { derived }) };
   const bytes = encodeRelationship(record, predicates);
   for (const key of keys) txn.put(key, bytes);
   const relationship = relationshipOfRecord(record, predicates);
@@ -80,8 +92,8 @@ export async function addRelationship(
           type: 'update',
           object: relationship,
           bytes,
-          previous: decodeRelationship(existing, keys[0], predicates),
-          previousBytes: existing,
+          previous: decodeRelationship(existing.bytes, keys[0]!, predicates),
+          previousBytes: existing.bytes,
         },
   );
   return relationship;

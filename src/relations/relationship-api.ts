@@ -11,6 +11,7 @@ import { REVISION_KEY } from '../storage/key-catalogue.js';
 import { decodeNumber } from '../storage/number-codec.js';
 import { readPage } from '../indices/paged-scan.js';
 import { resourceKey } from '../model/resource-keys.js';
+import { andThen, eachInTurn } from '../txn/maybe-promise.js';
 import type { TransactionRunner } from '../txn/transaction-runner.js';
 import type { Resource } from '../model/types.js';
 import { isRecord, normalizeCount, normalizeRef } from '../model/validate.js';
@@ -114,10 +115,9 @@ export class RelationshipApi {
     const rels = inputs.map((input, i) => this.prepare(input, `relationships[${i}]`));
     const { runner, predicates } = this.#deps;
     const reads = (): string[] => rels.flatMap((rel) => this.readKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object }));
-    return runner.run(rels.flatMap((rel) => this.lockKeys(rel)), reads, async (txn, now) => {
+    return runner.run(rels.flatMap((rel) => this.lockKeys(rel)), reads, (txn, now) => {
       const added: Relationship[] = [];
-      for (const rel of rels) added.push(await addRelationship(txn, rel, predicates, now));
-      return added;
+      return andThen(eachInTurn(rels, (rel) => andThen(addRelationship(txn, rel, predicates, now), (relationship) => void added.push(relationship))), () => added);
     });
   }
 

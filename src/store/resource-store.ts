@@ -41,8 +41,9 @@ import { ownedBytes, ReadCache, type CacheOptions, type StoredResource } from '.
 import { decodeRecord, holdsBytes, toResource } from '../model/resource-codec.js';
 import { resourceKey, typeOfCounter } from '../model/resource-keys.js';
 import { writeResource, type PreparedWrite, type ResourceWriteContext } from './resource-writes.js';
-import { atIndex, atIndexAsync, prepareDelete, prepareWrite } from './write-inputs.js';
+import { atIndex, atIndexMaybe, prepareDelete, prepareWrite } from './write-inputs.js';
 import { formatRef } from '../model/refs.js';
+import { andThen, eachInTurn, type MaybePromise } from '../txn/maybe-promise.js';
 import type { Transaction } from '../txn/transaction.js';
 import { TransactionRunner } from '../txn/transaction-runner.js';
 import type { AnyMessage, RefInput, Resource, ResourceInput, ResourceRef, TypeDescriptor } from '../model/types.js';
@@ -75,7 +76,7 @@ export interface StoreSetup {
 /** One validated operation of a write. */
 type PreparedOperation =
   | { readonly kind: 'resource'; readonly write: PreparedWrite; readonly locks: string[]; readonly reads: () => string[] }
-  | { readonly kind: 'relate'; readonly run: (txn: Transaction, now: number) => Promise<Relationship>; readonly locks: string[]; readonly reads: () => string[] }
+  | { readonly kind: 'relate'; readonly run: (txn: Transaction, now: number) => MaybePromise<Relationship>; readonly locks: string[]; readonly reads: () => string[] }
   | { readonly kind: 'unrelate'; readonly run: (txn: Transaction) => Promise<Relationship | undefined>; readonly locks: string[]; readonly reads: () => string[] };
 
 /** The keys of frozen refs already validated: a ref a resource carries (frozen) is read again and again by the same caller. */
@@ -534,25 +535,28 @@ export class ResourceStore {
     const outcomes = await this.#runner.run(
       operations.flatMap((operation) => operation.locks),
       () => operations.flatMap((operation) => operation.reads()),
-      async (txn, now) => {
+      (txn, now) => {
         const ctx = this.#writeContext(now);
         const outcomes: Array<() => BatchResult> = [];
-        for (const [index, operation] of operations.entries()) {
-          // Not an async function: one returning another's promise costs two more turns of the microtask queue.
-          const run = (): Promise<() => BatchResult> => {
+        const ran = eachInTurn(operations, (operation, index) => {
+          const run = (): MaybePromise<() => BatchResult> => {
             switch (operation.kind) {
               case 'resource':
                 return writeResource(txn, operation.write, ctx);
               case 'relate':
-                return operation.run(txn, now).then((relationship) => () => relationship);
+                return andThen(operation.run(txn, now), (relationship) => () => relationship);
               case 'unrelate':
                 return operation.run(txn).then((relationship) => () => relationship);
             }
           };
-          outcomes.push(inBatch ? await atIndexAsync(index, run) : await run());
-        }
-        txn.afterCommit(() => this.#commits++);
-        return outcomes;
+          return andThen(inBatch ? atIndexMaybe(index, run) : run(), (outcome) => {
+            outcomes.push(outcome);
+          });
+        });
+        return andThen(ran, () => {
+          txn.afterCommit(() => this.#commits++);
+          return outcomes;
+        });
       },
     );
     return outcomes.map((outcome) => outcome());

@@ -17,7 +17,8 @@ import { encodeRecord, toResource, type ResourceRecord } from '../model/resource
 import { decodedOnRead, type StoredResource } from './read-cache.js';
 import { formatRef } from '../model/refs.js';
 import { typeCounterName } from '../model/resource-keys.js';
-import type { MaybePromise, Transaction } from '../txn/transaction.js';
+import { andThen, type MaybePromise } from '../txn/maybe-promise.js';
+import type { Transaction } from '../txn/transaction.js';
 import type { DerivationPlan } from '../relations/derivation.js';
 import type { Resource, ResourceRef } from '../model/types.js';
 
@@ -42,8 +43,8 @@ export interface ResourceWriteContext {
   remember(key: string, entry: StoredResource | undefined): void;
   /** Deletes, in the transaction, the relationships naming `ref` (src/relations/relation-writes.ts says which). */
   deleteRelationshipsOf(txn: Transaction, ref: ResourceRef): Promise<void>;
-  /** Makes the relationships derived from a resource's new content true, in the transaction. */
-  derive(txn: Transaction, before: CurrentState['record'] | undefined, after: CurrentState['record'], plan: DerivationPlan, json: JsonReader): Promise<void>;
+  /** Makes the relationships derived from a resource's new content true, in the transaction; at once when it reads what it needs at once. */
+  derive(txn: Transaction, before: CurrentState['record'] | undefined, after: CurrentState['record'], plan: DerivationPlan, json: JsonReader): MaybePromise<void>;
   readonly now: number;
   /** The states this transaction has written so far, by key (an empty map for each transaction). */
   readonly written: Map<string, CurrentState>;
@@ -85,8 +86,7 @@ function checkPreconditions(write: PreparedWrite, current: CurrentState['record'
 function currentState(txn: Transaction, key: string, ctx: ResourceWriteContext): MaybePromise<CurrentState | undefined> {
   const own = ctx.written.get(key);
   if (own) return own;
-  const stored = ctx.load(txn, key);
-  return stored instanceof Promise ? stored.then(storedState) : storedState(stored);
+  return andThen(ctx.load(txn, key), storedState);
 }
 
 function storedState(stored: StoredResource | undefined): CurrentState | undefined {
@@ -136,13 +136,16 @@ function indexChanges(txn: Transaction, ref: ResourceRef, before: IndexedResourc
 
 /**
  * Runs `write` in `txn` and returns what the caller gets back once it has committed: the new
- * state, or the last state for a delete. Throws NOT_FOUND, ALREADY_EXISTS or CONFLICT when it
- * cannot apply.
+ * state, or the last state for a delete; at once when the transaction reads what it needs at
+ * once. Throws NOT_FOUND, ALREADY_EXISTS or CONFLICT when it cannot apply.
  */
-export async function writeResource(txn: Transaction, write: PreparedWrite, ctx: ResourceWriteContext): Promise<WriteOutcome> {
+export function writeResource(txn: Transaction, write: PreparedWrite, ctx: ResourceWriteContext): MaybePromise<WriteOutcome> {
+  return andThen(currentState(txn, write.key, ctx), (current) => writeOver(txn, write, ctx, current));
+}
+
+/** `write` applied to `current`, the state it starts from (see writeResource). */
+function writeOver(txn: Transaction, write: PreparedWrite, ctx: ResourceWriteContext, current: CurrentState | undefined): MaybePromise<WriteOutcome> {
   const { ref, key } = write;
-  const state = currentState(txn, key, ctx);
-  const current = state instanceof Promise ? await state : state;
   const json = jsonReader();
   if (write.op === 'delete') {
     if (!current) throw new StoreError('NOT_FOUND', `${formatRef(ref)} not found`);
@@ -156,8 +159,7 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
       return { change: { kind: 'resource', type: 'delete', object: last.resource, bytes: last.bytes } };
     });
     txn.afterCommit(() => ctx.remember(key, undefined));
-    await ctx.deleteRelationshipsOf(txn, ref);
-    return () => current.committed().resource;
+    return ctx.deleteRelationshipsOf(txn, ref).then(() => () => current.committed().resource);
   }
   const content = write.content!;
   if (!current) {
@@ -170,8 +172,7 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
     const { now } = ctx;
     const record = { ref, uid: write.uid ?? crypto.randomUUID(), ...content, createdAtMs: now, updatedAtMs: now, version: 1 };
     const outcome = store(txn, ctx, key, record, undefined);
-    await ctx.derive(txn, undefined, record, write.derivation ?? [], json);
-    return outcome;
+    return andThen(ctx.derive(txn, undefined, record, write.derivation ?? [], json), () => outcome);
   }
   if (write.op === 'add') throw new StoreError('ALREADY_EXISTS', `${formatRef(ref)} already exists`);
   const stored = current.record;
@@ -180,6 +181,5 @@ export async function writeResource(txn: Transaction, write: PreparedWrite, ctx:
   indexChanges(txn, ref, stored, { ref, ...content }, json);
   const record = { ref, uid: stored.uid, ...content, createdAtMs: stored.createdAtMs, updatedAtMs: ctx.now, version: stored.version + 1 };
   const outcome = store(txn, ctx, key, record, current);
-  await ctx.derive(txn, stored, record, write.derivation ?? [], json);
-  return outcome;
+  return andThen(ctx.derive(txn, stored, record, write.derivation ?? [], json), () => outcome);
 }

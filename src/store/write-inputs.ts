@@ -10,6 +10,7 @@ import type { PreparedWrite } from './resource-writes.js';
 import type { RefInput, ResourceInput } from '../model/types.js';
 import type { DeleteOptions } from './types.js';
 import { isObject, normalizeAnnotations, normalizeLabels, normalizeRef, normalizeUid, normalizeVersion } from '../model/validate.js';
+import type { MaybePromise } from '../txn/maybe-promise.js';
 
 /** Validates what add, update or apply was given. */
 export function prepareWrite(op: 'add' | 'update' | 'apply', input: ResourceInput, maxDataBytes: number): PreparedWrite {
@@ -63,11 +64,8 @@ export function atIndex<T>(index: number, fn: () => T): T {
   }
 }
 
-/** As atIndex, for asynchronous work. */
-export async function atIndexAsync<T>(index: number, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    return withIndex(index, err);
-  }
+/** As atIndex, for work that may finish by a promise: a StoreError it throws or rejects with names operation `index`. */
+export function atIndexMaybe<T>(index: number, fn: () => MaybePromise<T>): MaybePromise<T> {
+  const done = atIndex(index, fn);
+  return done instanceof Promise ? done.catch((err: unknown) => withIndex(index, err)) : done;
 }

@@ -10,7 +10,7 @@
  * Most writes find no one ahead of them: their ticket is taken at once, and makes a promise only
  * if a later write comes to wait for it.
  */
-import type { MaybePromise } from './transaction.js';
+import type { MaybePromise } from './maybe-promise.js';
 
 /**
  * One write's ticket, and a promise of its release only for the writes that wait on it. A ticket

@@ -7,7 +7,8 @@
 import { PreconditionFailed, type Engine } from '../storage/engine.js';
 import { StoreError } from '../storage/errors.js';
 import { KeyLocks } from './key-locks.js';
-import { Transaction, type ChangeHandler, type KeyReader, type MaybePromise } from './transaction.js';
+import type { MaybePromise } from './maybe-promise.js';
+import { Transaction, type ChangeHandler, type KeyReader } from './transaction.js';
 
 const MAX_ATTEMPTS = 100;
 
@@ -57,7 +58,7 @@ export class TransactionRunner {
    * returned. A body that throws writes nothing. `reads`: the keys the body is sure to read, asked
    * for only on a shared engine.
    */
-  async run<T>(lockKeys: readonly string[], reads: () => readonly string[], body: (txn: Transaction, now: number) => Promise<T>): Promise<T> {
+  async run<T>(lockKeys: readonly string[], reads: () => readonly string[], body: (txn: Transaction, now: number) => MaybePromise<T>): Promise<T> {
     const acquired = this.#locks.acquire([...new Set(lockKeys)]);
     const release = acquired instanceof Promise ? await acquired : acquired;
     try {
@@ -65,7 +66,8 @@ export class TransactionRunner {
         const reader = this.#reader(lockKeys, reads);
         const txn = new Transaction(reader instanceof Promise ? await reader : reader, (range) => this.#engine.scanKeys({ ...range }), this.#engine.commits);
         const now = Date.now();
-        const result = await body(txn, now);
+        const ran = body(txn, now);
+        const result = ran instanceof Promise ? await ran : ran;
         if (txn.empty) return result;
         try {
           await this.#engine.commit(txn.toEngineWrite(this.#changes, now));

@@ -14,11 +14,10 @@ import type { Change } from '../model/change.js';
 import type { EngineWrite, Precondition } from '../storage/engine.js';
 import { StoreError } from '../storage/errors.js';
 import { formatKey, prefixRange } from '../storage/key-codec.js';
+import type { MaybePromise } from './maybe-promise.js';
 
 const { default: BTree, simpleComparator } = sortedBtree;
 
-/** A value, or the promise of one when it is not at hand. */
-export type MaybePromise<T> = T | Promise<T>;
 /** Reads one key of the committed state: at once, or by a promise. */
 export type KeyReader = (key: string) => MaybePromise<Uint8Array | undefined>;
 /** Lists the committed keys of a range, in chunks. */
