@@ -3,8 +3,10 @@
  * router and subscriptions (filter match, delivery, counting), against a bare `Map<type, Subject>`
  * router; the add capacity on disk (64 in flight, one subscriber); and write-to-delivery latency,
  * p50 and p99, of `add` calls at a steady half that capacity (a load the store sustains with half
- * its capacity to spare), from the call to the subscriber's `next`.
+ * its capacity to spare), from the call to the subscriber's `next`, against raw classic-level
+ * writing the same keys at the same load (what the engine's own tail is on the machine).
  */
+import { ClassicLevel } from 'classic-level';
 import { Subject } from 'rxjs';
 import { EventRouter } from '../../src/events/event-router.js';
 import { EventStats } from '../../src/events/event-stats.js';
@@ -15,6 +17,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 import { rate, type BenchCase } from '../harness.js';
 import { resource, scratch } from '../data.js';
+import { storedEntries } from './ingest.js';
 
 function events(count: number, kinds: number): StoreEvent[] {
   const base = resource(0);
@@ -80,6 +83,26 @@ function fanOut(count: number, subscribers: number): BenchCase {
   };
 }
 
+/**
+ * Calls `issue(i)` for i = 0, 1, … at `perSecond` for `seconds`, as the clock comes due, and
+ * resolves once the last is issued. It spins the event loop (`setImmediate`), so a call is never
+ * later than one turn of the loop; the store's side and the raw anchor share it.
+ */
+function paced(perSecond: number, seconds: number, issue: (i: number) => void): Promise<void> {
+  const total = Math.round(perSecond * seconds);
+  const begin = performance.now();
+  let sent = 0;
+  return new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const due = Math.min(total, Math.floor(((performance.now() - begin) / 1000) * perSecond));
+      while (sent < due) issue(sent++);
+      if (sent < total) setImmediate(tick);
+      else resolve();
+    };
+    tick();
+  });
+}
+
 /** Write-to-delivery latencies (ms, sorted) of `seconds` of adds at `perSecond` into `store`, one subscriber; throws unless every add is delivered. */
 export async function deliveryLatencies(store: ResourceStore, perSecond: number, seconds: number): Promise<number[]> {
   const issued = new Map<string, number>();
@@ -90,28 +113,59 @@ export async function deliveryLatencies(store: ResourceStore, perSecond: number,
     if (start !== undefined) latencies.push(performance.now() - start);
   });
   const total = Math.round(perSecond * seconds);
-  const begin = performance.now();
   const writes: Promise<unknown>[] = [];
-  let sent = 0;
   try {
-    await new Promise<void>((resolve) => {
-      const tick = (): void => {
-        const due = Math.min(total, Math.floor(((performance.now() - begin) / 1000) * perSecond));
-        while (sent < due) {
-          const input = resource(sent++);
-          issued.set(input.ref.name, performance.now());
-          writes.push(store.add(input));
-        }
-        if (sent < total) setImmediate(tick);
-        else resolve();
-      };
-      tick();
+    await paced(perSecond, seconds, (i) => {
+      const input = resource(i);
+      issued.set(input.ref.name, performance.now());
+      writes.push(store.add(input));
     });
     await Promise.all(writes);
   } finally {
     sub.unsubscribe();
   }
   if (latencies.length !== total) throw new Error(`delivered ${latencies.length} of ${total} adds`);
+  return latencies.sort((a, b) => a - b);
+}
+
+/**
+ * The anchor of the latency rows: the same load written to raw classic-level on disk, each add's
+ * share of the keys and values the store writes for as many adds (`storedEntries`, split evenly),
+ * committed as the store commits, one batch write at a time with what queued meanwhile taken
+ * together. Latencies (ms, sorted) from the call to the completion of the write that held it.
+ */
+export async function rawWriteLatencies(perSecond: number, seconds: number): Promise<number[]> {
+  const total = Math.round(perSecond * seconds);
+  const entries = await storedEntries(total);
+  const perAdd = Math.ceil(entries.length / total);
+  const dir = scratch();
+  const db = new ClassicLevel<string, Uint8Array>(dir.path, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  await db.open();
+  const latencies: number[] = [];
+  const queued: Array<{ add: number; issued: number }> = [];
+  let writing: Promise<void> | undefined;
+  const drain = async (): Promise<void> => {
+    while (queued.length > 0) {
+      const group = queued.splice(0);
+      const batch = db.batch();
+      for (const { add } of group) for (let k = add * perAdd; k < Math.min(entries.length, (add + 1) * perAdd); k++) batch.put(entries[k]![0], entries[k]![1]);
+      await batch.write();
+      const now = performance.now();
+      for (const { issued } of group) latencies.push(now - issued);
+    }
+    writing = undefined;
+  };
+  try {
+    await paced(perSecond, seconds, (add) => {
+      queued.push({ add, issued: performance.now() });
+      writing ??= drain();
+    });
+    while (writing) await writing;
+  } finally {
+    await db.close();
+    dir.remove();
+  }
+  if (latencies.length !== total) throw new Error(`wrote ${latencies.length} of ${total} adds`);
   return latencies.sort((a, b) => a - b);
 }
 
@@ -186,6 +240,8 @@ export function eventCases(count: number, capacityWrites: number, latencySeconds
       unit: 'ms',
       setup: async () => void process.stderr.write(`  latency load: ${half.load} writes/s\n`),
       project: () => onDisk(async (store) => percentiles(await deliveryLatencies(store, half.load, latencySeconds))[p]),
+      anchor: async () => percentiles(await rawWriteLatencies(half.load, latencySeconds))[p],
+      anchorName: "raw classic-level at the same load: each add's share of the keys and values the store writes, group-committed as the store commits, from the call to the write's completion",
       target: p === 'p99' ? { absolute: 5, lowerIsBetter: true, text: 'p99 < 5 ms' } : { absolute: 5, lowerIsBetter: true, text: '(p99 is the target)' },
     })),
   ];
