@@ -12,7 +12,8 @@
  * ServiceSelects is made from both ends: a Service write lists the Pods of its namespace with its
  * selector's first pair (label index, guarded as selector-index.ts says) and checks each; a Pod
  * write finds the Services filed under its labels in the selector index and checks each; a range
- * whose guard is absent is empty and is not scanned (selector-index.ts). Each
+ * whose guard is absent is empty and is not scanned (selector-index.ts), and one whose guard
+ * only this transaction wrote is listed from its own writes (`Transaction.keysWithPrefix`). Each
  * side skips the work when what it decides on (labels, selector) did not change. A delete needs
  * no derivation: it deletes the relationships naming the resource (`keepOnDelete` spares those
  * derived from the other end's content, which still names it).
@@ -157,9 +158,10 @@ function selectsEdge(ctx: DerivationContext, predicate: string, service: Resourc
 async function selectedBy(txn: Transaction, ctx: DerivationContext, namespace: string, selector: Selector): Promise<ResourceRef[]> {
   const [key, value] = Object.entries(selector)[0]!;
   // No guard: no Pod of the namespace ever carried the pair, so the range is empty.
-  if (!(await txn.guard(labelGuardKey(SELECTED_TYPE, namespace, key, value)))) return [];
+  const guard = labelGuardKey(SELECTED_TYPE, namespace, key, value);
+  if (!(await txn.guard(guard))) return [];
   const pods: ResourceRef[] = [];
-  for (const entry of (await txn.keysWithPrefix(labelPrefix(key, value, SELECTED_TYPE, namespace))).sort()) {
+  for (const entry of (await txn.keysWithPrefix(labelPrefix(key, value, SELECTED_TYPE, namespace), guard)).sort()) {
     const pod = refOfIndexKey(entry);
     const labels = await ctx.labelsAt(txn, resourceKey(pod));
     if (labels !== undefined && selects(selector, labels)) pods.push(pod);
@@ -187,7 +189,7 @@ function selecting(txn: Transaction, namespace: string, labels: Readonly<Record<
 async function selectorsFiledUnder(txn: Transaction, namespace: string, labels: Readonly<Record<string, string>>, filed: ReadonlyArray<[string, string]>): Promise<Array<[ResourceRef, Selector]>> {
   const found: Array<[ResourceRef, Selector]> = [];
   for (const [key, value] of filed) {
-    for (const entry of (await txn.keysWithPrefix(selectsPrefix(namespace, key, value))).sort()) {
+    for (const entry of (await txn.keysWithPrefix(selectsPrefix(namespace, key, value), selectsGuardKey(namespace, key, value))).sort()) {
       const stored = await txn.read(entry);
       if (stored === undefined) continue;
       const selector = selectorOfEntry(stored);
@@ -232,7 +234,7 @@ async function storedDerived(txn: Transaction, ref: ResourceRef, predicate: stri
   if ((count instanceof Promise ? await count : count) === undefined) return [];
   const prefix = direction === 'out' ? encodeKey(SPO, ...refFields(ref), predicate) : encodeKey(POS, predicate, ...refFields(ref));
   const triples: Triple[] = [];
-  for (const key of (await txn.keysWithPrefix(prefix)).sort()) {
+  for (const key of (await txn.keysWithPrefix(prefix, countKey)).sort()) {
     const triple = tripleOfKey(key);
     const spo = spoKey(triple);
     const stored = await listedRecord(txn, spo, countKey, key);

@@ -158,7 +158,7 @@ export async function deleteRelationshipsOf(
   const countKey = endCountKey(ref);
   if ((await txn.read(countKey)) === undefined) return;
   const fields = refFields(ref);
-  const keys = [...(await txn.keysWithPrefix(encodeKey(SPO, ...fields))), ...(await txn.keysWithPrefix(encodeKey(OSP, ...fields)))];
+  const keys = [...(await txn.keysWithPrefix(encodeKey(SPO, ...fields), countKey)), ...(await txn.keysWithPrefix(encodeKey(OSP, ...fields), countKey))];
   const seen = new Set<string>();
   for (const key of keys) {
     const triple = tripleOfKey(key);

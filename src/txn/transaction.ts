@@ -212,11 +212,18 @@ export class Transaction {
     this.#afterCommit.push(hook);
   }
 
-  /** Every key with this prefix as the transaction sees it: committed keys, plus its puts, less its deletes. */
-  async keysWithPrefix(prefix: string): Promise<string[]> {
+  /**
+   * Every key with this prefix as the transaction sees it: committed keys, plus its puts, less its
+   * deletes. `guard`: the key that guards the range (see the module comment), read first by this
+   * transaction. When its committed value is absent, the committed range is empty (a writer into
+   * it writes the guard, and the read is a precondition), so the engine is not asked: a batch
+   * that fills a namespace lists what it wrote itself without a scan.
+   */
+  async keysWithPrefix(prefix: string, guard?: string): Promise<string[]> {
     const range = prefixRange(prefix);
     const keys = new Set<string>();
-    for await (const chunk of this.#scan(range)) for (const key of chunk) keys.add(key);
+    const committedEmpty = guard !== undefined && this.#reads.has(guard) && this.#reads.get(guard) === undefined;
+    if (!committedEmpty) for await (const chunk of this.#scan(range)) for (const key of chunk) keys.add(key);
     for (const key of this.#unsortedKeys) this.#writtenKeys.set(key, true);
     this.#unsortedKeys = [];
     this.#writtenKeys.forRange(range.gte, range.lt, false, (key) => {

@@ -4,7 +4,8 @@
  * and scans interleave (a batch of 1,000 resources writes some 20,000 keys and scans between
  * them, so the buffered keys are sorted in at each scan), values made as the write commits and
  * numbers moved in place (encoded once, as the write commits) among them; and its engine write
- * puts and deletes exactly what it wrote. Checked against a model: a map.
+ * puts and deletes exactly what it wrote. Checked against a model: a map. A range whose guard it
+ * read as absent is not scanned: its committed part is empty.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -91,6 +92,37 @@ describe('Transaction', () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('lists only its own keys, with no scan, in a range whose guard it read as absent', async () => {
+    const [guardA, guardB, rangeA, rangeB] = [encodeKey('g', 'a'), encodeKey('g', 'b'), encodeKey('r', 'a'), encodeKey('r', 'b')];
+    const [entryA, entryB] = [encodeKey('r', 'a', '1'), encodeKey('r', 'b', '1')];
+    const committed = new Map([
+      [guardB, Buffer.from('guard')],
+      [entryB, Buffer.from('entry')],
+    ]);
+    const scanned: string[] = [];
+    const txn = new Transaction(
+      (k) => committed.get(k),
+      async function* (range) {
+        scanned.push(range.gte);
+        yield [...committed.keys()].filter((k) => k >= range.gte && k < range.lt);
+      },
+    );
+    assert.equal(txn.guard(guardA), false);
+    txn.put(guardA, Buffer.from('guard'));
+    txn.put(entryA, Buffer.from('own'));
+    assert.deepEqual(await txn.keysWithPrefix(rangeA, guardA), [entryA]);
+    assert.deepEqual(scanned, [], 'the committed range is empty: its guard is absent');
+    assert.equal(txn.guard(guardB), true);
+    assert.deepEqual(await txn.keysWithPrefix(rangeB, guardB), [entryB]);
+    assert.deepEqual(await txn.keysWithPrefix(rangeA, encodeKey('g', 'never read')), [entryA]);
+    assert.deepEqual(scanned, [rangeB, rangeA], 'a present guard, or one not read, leaves the range to scan');
+    const { checks } = txn.toEngineWrite({ logEntries: () => [], committed: () => undefined }, 0);
+    assert.ok(
+      checks.some((check) => check.key === guardA && check.value === undefined),
+      "the guard's absence is a precondition: a writer into the range since fails the commit",
     );
   });
 });
