@@ -117,7 +117,12 @@ export class RelationshipApi {
     const reads = (): string[] => rels.flatMap((rel) => this.readKeys({ subject: rel.subject, type: rel.predicate.type, object: rel.object }));
     return runner.run(rels.flatMap((rel) => this.lockKeys(rel)), reads, (txn, now) => {
       const added: Relationship[] = [];
-      return andThen(eachInTurn(rels, (rel) => andThen(addRelationship(txn, rel, predicates, now), (relationship) => void added.push(relationship))), () => added);
+      const adding = eachInTurn(rels, (rel) =>
+        andThen(addRelationship(txn, rel, predicates, now), (relationship) => {
+          added.push(relationship);
+        }),
+      );
+      return andThen(adding, () => added);
     });
   }
 
