@@ -9,7 +9,9 @@
  * keys, counters and new revision before it commits and announces the revision (NOTIFY). The lock
  * is where commits of all processes serialize: revisions are contiguous and in commit order across
  * processes, and every precondition is checked inside the transaction that writes, never against
- * anything this process remembers.
+ * anything this process remembers. The lock is held for three round trips: the lock with the
+ * reads, the writes with the announcement (sent as the transaction commits), and the commit; over
+ * a network the commit rate of all processes together is bounded by them.
  *
  * Following. Every process learns of every commit in revision order (commit-sequencer.ts): its
  * own through their hooks, the others' through the follower. A LISTEN connection wakes the engine
@@ -62,6 +64,8 @@ export interface PostgresEngineOptions {
 type Row = [Buffer, Buffer];
 
 const toBytes = (key: string): Buffer => Buffer.from(key, 'utf8');
+/** Keys as a bytea array literal, for a query that takes no parameters (hex: nothing in it needs quoting). */
+const byteaArray = (keys: Iterable<string>): string => `ARRAY[${Array.from(keys, (key) => `'\\x${toBytes(key).toString('hex')}'::bytea`).join(',')}]::bytea[]`;
 const fromBytes = (key: Buffer): string => key.toString('utf8');
 
 /**
@@ -360,18 +364,18 @@ class PostgresEngine implements Engine {
     const { client, release } = await checkout(this.#pool);
     let broken = false;
     try {
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.#names.commitLock})`);
       const wanted = new Set<string>([REVISION_KEY]);
       for (const { write } of group) {
         for (const check of write.checks) wanted.add(check.key);
         for (const [name] of write.counters) wanted.add(counterKey(name));
       }
-      const { rows } = await client.query<Row>({
-        text: `SELECT key, value FROM ${this.#names.kv} WHERE key = ANY($1::bytea[])`,
-        values: [[...wanted].map(toBytes)],
+      // One round trip: the lock, then the keys the group decides on (as hex literals: a query of
+      // several statements takes no parameters).
+      const results = (await client.query({
+        text: `BEGIN; SELECT pg_advisory_xact_lock(${this.#names.commitLock}); SELECT key, value FROM ${this.#names.kv} WHERE key = ANY(${byteaArray(wanted)})`,
         rowMode: 'array',
-      });
-      const stored = new Map<string, Uint8Array>(rows.map(([key, value]) => [fromBytes(key), value]));
+      })) as unknown as pg.QueryArrayResult<Row>[];
+      const stored = new Map<string, Uint8Array>(results[2]!.rows.map(([key, value]) => [fromBytes(key), value]));
       const before = decodeNumber(stored.get(REVISION_KEY), 'the store revision');
       const { accepted, writes, counters, revision } = formGroup(group, {
         revision: before,
@@ -382,8 +386,7 @@ class PostgresEngine implements Engine {
         await client.query('ROLLBACK');
         return accepted;
       }
-      await this.#writeAll(client, writes);
-      if (revision !== before) await client.query('SELECT pg_notify($1, $2)', [this.#names.channel, String(revision)]);
+      await this.#writeAll(client, writes, revision === before ? undefined : revision);
       this.#sequencer.holdAbove(before);
       try {
         await client.query('COMMIT');
@@ -411,8 +414,12 @@ class PostgresEngine implements Engine {
     }
   }
 
-  /** Writes a group's final values: one upsert of every key it puts, one delete of every key it deletes. */
-  async #writeAll(client: pg.PoolClient, writes: ReadonlyMap<string, Uint8Array | undefined>): Promise<void> {
+  /**
+   * Writes a group's final values in one statement: an upsert of every key it puts and a delete of
+   * every key it deletes, and the announcement of `revision` (delivered when the transaction
+   * commits), when the group took one.
+   */
+  async #writeAll(client: pg.PoolClient, writes: ReadonlyMap<string, Uint8Array | undefined>, revision: number | undefined): Promise<void> {
     const putKeys: Buffer[] = [];
     const putValues: Buffer[] = [];
     const delKeys: Buffer[] = [];
@@ -423,13 +430,15 @@ class PostgresEngine implements Engine {
         putValues.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
       }
     }
-    if (putKeys.length > 0) {
-      await client.query(
-        `INSERT INTO ${this.#names.kv} (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-        [putKeys, putValues],
-      );
-    }
-    if (delKeys.length > 0) await client.query(`DELETE FROM ${this.#names.kv} WHERE key = ANY($1::bytea[])`, [delKeys]);
+    const kv = this.#names.kv;
+    // Data-modifying statements in WITH run once whether or not the query reads them; a key is put
+    // or deleted, never both.
+    await client.query(
+      `WITH put AS (INSERT INTO ${kv} (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value),
+            gone AS (DELETE FROM ${kv} WHERE key = ANY($3::bytea[]))
+       SELECT pg_notify($4, $5) WHERE $5::text IS NOT NULL`,
+      [putKeys, putValues, delKeys, this.#names.channel, revision === undefined ? null : String(revision)],
+    );
   }
 
   /** Reads the database's revision and delivers whatever other processes committed up to it. */
