@@ -174,22 +174,28 @@ async function selectedBy(txn: Transaction, ctx: DerivationContext, namespace: s
  * labels, checked whole. At once when no selector was ever filed under any of them.
  */
 function selecting(txn: Transaction, namespace: string, labels: Readonly<Record<string, string>>): MaybePromise<Array<[ResourceRef, Selector]>> {
-  const filed: Array<[string, string]> = [];
+  const filed: Array<{ readonly key: string; readonly value: string; readonly guard: string }> = [];
   // No guard: no selector was ever filed under the pair, so there is nothing to scan (and no
   // empty range scanned, which in LevelDB can walk the tombstones of whatever follows it).
-  const guarded = eachInTurn(Object.entries(labels), (pair) =>
-    andThen(txn.guard(selectsGuardKey(namespace, ...pair)), (present) => {
-      if (present) filed.push(pair);
-    }),
-  );
+  const guarded = eachInTurn(Object.entries(labels), ([key, value]) => {
+    const guard = selectsGuardKey(namespace, key, value);
+    return andThen(txn.guard(guard), (present) => {
+      if (present) filed.push({ key, value, guard });
+    });
+  });
   return andThen(guarded, () => (filed.length === 0 ? [] : selectorsFiledUnder(txn, namespace, labels, filed)));
 }
 
-/** The Services filed under the label pairs `filed` (in `namespace`) whose selectors `labels` match. */
-async function selectorsFiledUnder(txn: Transaction, namespace: string, labels: Readonly<Record<string, string>>, filed: ReadonlyArray<[string, string]>): Promise<Array<[ResourceRef, Selector]>> {
+/** The Services filed under the label pairs `filed` (in `namespace`, each with its guard, read) whose selectors `labels` match. */
+async function selectorsFiledUnder(
+  txn: Transaction,
+  namespace: string,
+  labels: Readonly<Record<string, string>>,
+  filed: ReadonlyArray<{ readonly key: string; readonly value: string; readonly guard: string }>,
+): Promise<Array<[ResourceRef, Selector]>> {
   const found: Array<[ResourceRef, Selector]> = [];
-  for (const [key, value] of filed) {
-    for (const entry of (await txn.keysWithPrefix(selectsPrefix(namespace, key, value), selectsGuardKey(namespace, key, value))).sort()) {
+  for (const { key, value, guard } of filed) {
+    for (const entry of (await txn.keysWithPrefix(selectsPrefix(namespace, key, value), guard)).sort()) {
       const stored = await txn.read(entry);
       if (stored === undefined) continue;
       const selector = selectorOfEntry(stored);

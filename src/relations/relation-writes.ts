@@ -38,9 +38,8 @@ function formatTriple(triple: Triple): string {
  * Moves the counts of both ends of a triple (its `writeKeys`) by `delta`, one after the other (the
  * ends may be one resource). A promise only while a count is read (see `Transaction.move`).
  */
-function moveEndCounts(txn: Transaction, { subjectCount, objectCount }: ReturnType<typeof writeKeys>, delta: number): Promise<void> | undefined {
-  const subject = txn.move(subjectCount, delta, END_COUNT);
-  return subject === undefined ? txn.move(objectCount, delta, END_COUNT) : subject.then(() => txn.move(objectCount, delta, END_COUNT));
+function moveEndCounts(txn: Transaction, { subjectCount, objectCount }: ReturnType<typeof writeKeys>, delta: number): MaybePromise<void> {
+  return andThen(txn.move(subjectCount, delta, END_COUNT), () => txn.move(objectCount, delta, END_COUNT));
 }
 
 /**

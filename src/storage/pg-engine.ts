@@ -64,8 +64,10 @@ export interface PostgresEngineOptions {
 type Row = [Buffer, Buffer];
 
 const toBytes = (key: string): Buffer => Buffer.from(key, 'utf8');
-/** Keys as a bytea array literal, for a query that takes no parameters (hex: nothing in it needs quoting). */
-const byteaArray = (keys: Iterable<string>): string => `ARRAY[${Array.from(keys, (key) => `'\\x${toBytes(key).toString('hex')}'::bytea`).join(',')}]::bytea[]`;
+/** A key as a bytea literal, for a query that takes no parameters (hex: nothing in it needs quoting). */
+const byteaLiteral = (key: string): string => `'\\x${toBytes(key).toString('hex')}'::bytea`;
+/** Keys as a bytea array literal (see byteaLiteral). */
+const byteaArray = (keys: Iterable<string>): string => `ARRAY[${Array.from(keys, byteaLiteral).join(',')}]::bytea[]`;
 const fromBytes = (key: Buffer): string => key.toString('utf8');
 
 /**
@@ -99,7 +101,7 @@ class PostgresSnapshot implements EngineSnapshot {
       try {
         // The snapshot is taken by the first statement after BEGIN, which reads the revision it sees.
         const results = (await connection.client.query({
-          text: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT value FROM ${names.kv} WHERE key = '\\x${Buffer.from(REVISION_KEY).toString('hex')}'::bytea`,
+          text: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT value FROM ${names.kv} WHERE key = ${byteaLiteral(REVISION_KEY)}`,
           rowMode: 'array',
         })) as unknown as pg.QueryArrayResult<[Buffer]>[];
         return { ...connection, revision: decodeNumber(results[1]?.rows[0]?.[0], 'the store revision') };
