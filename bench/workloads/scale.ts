@@ -6,12 +6,15 @@
  * with what it is made of measured apart: the process before the store opened, the store's live
  * JS heap after a full collection, and the largest anonymous and file-mapped RSS seen at the end
  * of each phase (LevelDB maps the tables it reads, and those pages count as the process's).
+ * Last, with the memory already read, raw classic-level grown the same way with each resource's
+ * record, index entries and log entry (`rawEntries`): how much of a write's growth is LevelDB's.
  */
 import { readFileSync } from 'node:fs';
+import { ClassicLevel } from 'classic-level';
 import { openStore } from '../../src/store/open-store.js';
 import type { ResourceStore } from '../../src/store/resource-store.js';
 import { rate, type BenchCase } from '../harness.js';
-import { NAMESPACES, randomInts, ref, resource, scratch } from '../data.js';
+import { NAMESPACES, randomInts, rawEntries, ref, resource, scratch } from '../data.js';
 
 const PROBE = 10_000;
 
@@ -47,6 +50,43 @@ async function warmUp(): Promise<void> {
     await store.list({ type: { version: 'v1', kind: 'Pod' }, namespace: 'ns-0', limit: 500 });
   } finally {
     await store.close();
+    dir.remove();
+  }
+}
+
+/**
+ * Raw classic-level grown to each size in turn with the keys and values of `rawEntries`, a batch
+ * per 1,000 resources as the store writes them: at each size, the rate of the next 10,000
+ * resources' writes.
+ */
+async function rawGrowth(sizes: readonly number[]): Promise<Map<number, number>> {
+  const dir = scratch();
+  const db = new ClassicLevel<string, Uint8Array>(dir.path, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  await db.open();
+  const rates = new Map<number, number>();
+  let stored = 0;
+  /** The entries of the next `count` resources, made before any write of them is timed. */
+  const next = (count: number): Array<Array<[string, Uint8Array]>> => {
+    const now = Date.now();
+    return Array.from({ length: count }, (_, j) => rawEntries(stored + j, now));
+  };
+  const write = async (resources: ReadonlyArray<ReadonlyArray<[string, Uint8Array]>>): Promise<void> => {
+    const batch = db.batch();
+    for (const entries of resources) for (const [key, value] of entries) batch.put(key, value);
+    await batch.write();
+    stored += resources.length;
+  };
+  try {
+    for (const size of sizes) {
+      while (stored < size - PROBE) await write(next(Math.min(1000, size - PROBE - stored)));
+      const probe = next(PROBE);
+      rates.set(size, await rate(PROBE, async () => {
+        for (let b = 0; b < PROBE; b += 1000) await write(probe.slice(b, b + 1000));
+      }));
+    }
+    return rates;
+  } finally {
+    await db.close();
     dir.remove();
   }
 }
@@ -104,6 +144,8 @@ export function scaleCases(sizes: readonly number[]): BenchCase[] {
     results.set('anon', peaks.anon);
     results.set('file', peaks.file);
     dir.remove();
+    await rawGrowth([PROBE]); // its warm-up, as the store's: the first writes of a fresh database run slower
+    for (const [size, figure] of await rawGrowth(sizes)) results.set(`raw@${size}`, figure);
   };
   const smallest = sizes[0]!;
   const cases: BenchCase[] = [];
@@ -125,6 +167,16 @@ export function scaleCases(sizes: readonly number[]): BenchCase[] {
         target: { ratio: 0.8, text: '≥ 0.8×' },
       });
     }
+  }
+  for (const size of sizes.slice(1)) {
+    cases.push({
+      workload: 'scale',
+      name: `raw classic-level (each resource's record, index entries and log entry): ingest at ${size.toLocaleString('en-US')} stored vs ${smallest.toLocaleString('en-US')}`,
+      unit: 'resources/s',
+      project: async () => (await measure(), results.get(`raw@${size}`)!),
+      anchor: async () => (await measure(), results.get(`raw@${smallest}`)!),
+      anchorName: `the same at ${smallest.toLocaleString('en-US')} stored`,
+    });
   }
   const largest = sizes.at(-1)!.toLocaleString('en-US');
   cases.push(
