@@ -1,8 +1,9 @@
 /**
- * scale: one store grown to each size in turn; at each, the rate of the next 10,000 writes
- * (`batch` of 1,000), of 10,000 random gets with the cache off, and of lists by type +
- * namespace, each held against its own figure at the smallest size (the cost of a write must
- * not grow with the store), after a warm-up in a store of its own. Then the time to open the largest store, and the process's peak RSS,
+ * scale: one store grown to each size in turn; from each, the rate of the next 10,000 writes
+ * (`batch` of 1,000) and of 10,000 random gets with the cache off, and of lists by type + namespace
+ * (each the median of three such probes, one after another), each held against its own figure
+ * at the smallest size (the cost of a write must not grow with the store), after a warm-up in a
+ * store of its own. Then the time to open the largest store, and the process's peak RSS,
  * with what it is made of measured apart: the process before the store opened, the store's live
  * JS heap after a full collection, and the largest anonymous and file-mapped RSS seen at the end
  * of each phase (LevelDB maps the tables it reads, and those pages count as the process's).
@@ -17,6 +18,15 @@ import { rate, type BenchCase } from '../harness.js';
 import { NAMESPACES, randomInts, rawEntries, ref, resource, scratch } from '../data.js';
 
 const PROBE = 10_000;
+/** Probes per size: each figure is the median of three (one probe can fall on a compaction, or miss it). */
+const PROBES = 3;
+
+/** The median of `PROBES` figures of `probe`, taken one after another. */
+async function medianProbe(probe: (k: number) => Promise<number>): Promise<number> {
+  const figures: number[] = [];
+  for (let k = 0; k < PROBES; k++) figures.push(await probe(k));
+  return figures.sort((a, b) => a - b)[PROBES >> 1]!;
+}
 
 /** The process's resident memory now, in MB: all of it, and its anonymous and file-mapped parts (Linux; zero elsewhere). */
 function residentMb(): { anon: number; file: number } {
@@ -56,8 +66,8 @@ async function warmUp(): Promise<void> {
 
 /**
  * Raw classic-level grown to each size in turn with the keys and values of `rawEntries`, a batch
- * per 1,000 resources as the store writes them: at each size, the rate of the next 10,000
- * resources' writes.
+ * per 1,000 resources as the store writes them: from each size, the rate of the next 10,000
+ * resources' writes (the median of three probes).
  */
 async function rawGrowth(sizes: readonly number[]): Promise<Map<number, number>> {
   const dir = scratch();
@@ -78,10 +88,12 @@ async function rawGrowth(sizes: readonly number[]): Promise<Map<number, number>>
   };
   try {
     for (const size of sizes) {
-      while (stored < size - PROBE) await write(next(Math.min(1000, size - PROBE - stored)));
-      const probe = next(PROBE);
-      rates.set(size, await rate(PROBE, async () => {
-        for (let b = 0; b < PROBE; b += 1000) await write(probe.slice(b, b + 1000));
+      while (stored < size) await write(next(Math.min(1000, size - stored)));
+      rates.set(size, await medianProbe(() => {
+        const probe = next(PROBE);
+        return rate(PROBE, async () => {
+          for (let b = 0; b < PROBE; b += 1000) await write(probe.slice(b, b + 1000));
+        });
       }));
     }
     return rates;
@@ -109,28 +121,32 @@ export function scaleCases(sizes: readonly number[]): BenchCase[] {
     let store: ResourceStore = await openStore({ path: dir.path, cache: { maxEntries: 0 } });
     let stored = 0;
     for (const size of sizes) {
-      while (stored < size - PROBE) {
-        const count = Math.min(1000, size - PROBE - stored);
+      while (stored < size) {
+        const count = Math.min(1000, size - stored);
         await store.batch(Array.from({ length: count }, (_, j) => ({ op: 'add' as const, resource: resource(stored + j) })));
         stored += count;
       }
       notePhase();
-      results.set(`ingest@${size}`, await rate(PROBE, async () => {
+      results.set(`ingest@${size}`, await medianProbe(() => rate(PROBE, async () => {
         for (let b = 0; b < PROBE; b += 1000) {
           await store.batch(Array.from({ length: 1000 }, (_, j) => ({ op: 'add' as const, resource: resource(stored + j) })));
           stored += 1000;
         }
-      }));
-      const picks = randomInts(stored, PROBE, size);
-      results.set(`get@${size}`, await rate(PROBE, async () => {
-        for (const i of picks) await store.get(ref(i));
+      })));
+      results.set(`get@${size}`, await medianProbe((k) => {
+        const picks = randomInts(stored, PROBE, size + k);
+        return rate(PROBE, async () => {
+          for (const i of picks) await store.get(ref(i));
+        });
       }));
       notePhase();
-      let items = 0;
-      const listRate = await rate(1, async () => {
-        for (let k = 0; k < 3; k++) items += (await store.list({ type: { version: 'v1', kind: 'Pod' }, namespace: `ns-${k}`, limit: 500 })).items.length;
-      });
-      results.set(`list@${size}`, listRate * items);
+      results.set(`list@${size}`, await medianProbe(async () => {
+        let items = 0;
+        const listRate = await rate(1, async () => {
+          for (let k = 0; k < 3; k++) items += (await store.list({ type: { version: 'v1', kind: 'Pod' }, namespace: `ns-${k}`, limit: 500 })).items.length;
+        });
+        return listRate * items;
+      }));
       notePhase();
     }
     results.set('heap', liveHeapMb());
