@@ -169,12 +169,19 @@ async function selectedBy(txn: Transaction, ctx: DerivationContext, namespace: s
   return pods;
 }
 
+/** A label pair under which some selector is filed, with the guard of its range (read). */
+interface FiledPair {
+  readonly key: string;
+  readonly value: string;
+  readonly guard: string;
+}
+
 /**
  * The Services of `namespace` whose selectors `labels` match: those filed under one of the
  * labels, checked whole. At once when no selector was ever filed under any of them.
  */
 function selecting(txn: Transaction, namespace: string, labels: Readonly<Record<string, string>>): MaybePromise<Array<[ResourceRef, Selector]>> {
-  const filed: Array<{ readonly key: string; readonly value: string; readonly guard: string }> = [];
+  const filed: FiledPair[] = [];
   // No guard: no selector was ever filed under the pair, so there is nothing to scan (and no
   // empty range scanned, which in LevelDB can walk the tombstones of whatever follows it).
   const guarded = eachInTurn(Object.entries(labels), ([key, value]) => {
@@ -186,13 +193,8 @@ function selecting(txn: Transaction, namespace: string, labels: Readonly<Record<
   return andThen(guarded, () => (filed.length === 0 ? [] : selectorsFiledUnder(txn, namespace, labels, filed)));
 }
 
-/** The Services filed under the label pairs `filed` (in `namespace`, each with its guard, read) whose selectors `labels` match. */
-async function selectorsFiledUnder(
-  txn: Transaction,
-  namespace: string,
-  labels: Readonly<Record<string, string>>,
-  filed: ReadonlyArray<{ readonly key: string; readonly value: string; readonly guard: string }>,
-): Promise<Array<[ResourceRef, Selector]>> {
+/** The Services filed under the label pairs `filed` (in `namespace`) whose selectors `labels` match. */
+async function selectorsFiledUnder(txn: Transaction, namespace: string, labels: Readonly<Record<string, string>>, filed: readonly FiledPair[]): Promise<Array<[ResourceRef, Selector]>> {
   const found: Array<[ResourceRef, Selector]> = [];
   for (const { key, value, guard } of filed) {
     for (const entry of (await txn.keysWithPrefix(selectsPrefix(namespace, key, value), guard)).sort()) {
